@@ -1,0 +1,33 @@
+"""What every reader returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass
+class ExtractResult:
+    """A clean source table plus everything that did not make it in.
+
+    Invariant (checked by `reconciles`): rows_in_file = len(data) + len(rejected) + blank_rows.
+    `row_number` everywhere is the row as a spreadsheet shows it: the header is row 1,
+    the first data record row 2 (a quoted multi-line CSV record counts as one row).
+    """
+
+    source: str
+    file: Path
+    data: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_in_file: int
+    blank_rows: int
+    nulled: dict[str, int] = field(default_factory=dict)  # column -> fields set to null
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_in_file == len(self.data) + len(self.rejected) + self.blank_rows
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.rejected["reason"].value_counts().items()}

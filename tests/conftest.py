@@ -1,0 +1,123 @@
+"""Fixtures shared by every test: a real PostgreSQL, one fresh database per test.
+
+The server comes from ABI_TEST_DATABASE_URL (any database on it; the role needs
+CREATEDB). Without it, PostgreSQL tests are skipped, unless ABI_REQUIRE_POSTGRES=1
+(CI sets it) turns the skip into a failure so that CI can never pass without them.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import http.server
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+TEST_DATABASE_ENV = "ABI_TEST_DATABASE_URL"
+
+
+def _server_url() -> URL:
+    raw = os.environ.get(TEST_DATABASE_ENV)
+    if not raw:
+        message = f"{TEST_DATABASE_ENV} is not set: no PostgreSQL to test against"
+        if os.environ.get("ABI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return make_url(raw)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """URL of a new, empty database, dropped after the test."""
+    server = _server_url()
+    name = f"abi_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# Real notification receivers on 127.0.0.1: an HTTP server that records JSON bodies
+# and an SMTP server (aiosmtpd) that records messages.
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    received: list[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"null")
+        self.server.received.append(  # type: ignore[attr-defined]
+            {"path": self.path, "headers": dict(self.headers), "body": body}
+        )
+        self.send_response(self.server.status)  # type: ignore[attr-defined]
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+        return
+
+
+@dataclass
+class HttpReceiver:
+    url: str
+    server: http.server.ThreadingHTTPServer
+
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        return self.server.received  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.received = []  # type: ignore[attr-defined]
+    server.status = 200  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield HttpReceiver(f"http://127.0.0.1:{server.server_address[1]}/hook", server)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class SmtpReceiver:
+    host: str
+    port: int
+    messages: list[email.message.Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    receiver = SmtpReceiver("127.0.0.1", port)
+    controller = Controller(receiver, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield receiver
+    finally:
+        controller.stop()
