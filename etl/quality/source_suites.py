@@ -1,0 +1,252 @@
+"""Expectation suites for the clean source tables, one per source, named after it.
+
+The clean Parquet files the extract stage writes are small enough for pandas (a million
+publications read in about a second), so these suites run on GX's pandas data source.
+The column list, types, mandatory columns and ranges come from `etl.extract.columns`,
+the thresholds from `settings.validation`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.data_context import AbstractDataContext
+
+from etl.config.settings import SOURCE_NAMES, Settings, ValidationSettings
+from etl.extract.columns import NATURAL_KEYS, RULES, ColumnRule, Kind
+from etl.quality.data_docs import build_data_docs, new_run_id, site_dir
+from etl.quality.gx_context import new_context
+from etl.quality.results import QualityReport, SuiteResult
+from etl.quality.runner import run_suite
+from etl.quality.severity import ERROR, WARNING, Severity
+
+logger = logging.getLogger(__name__)
+
+KIND = "source"
+DATASOURCE_NAME = "sources"
+# Added to a source frame whose natural key spans several columns, so the duplicate ratio
+# is one GX aggregate over one column. Never written anywhere.
+COMPOUND_KEY_COLUMN = "__natural_key__"
+# Columns that are not in RULES but every clean frame of that source carries.
+EXTRA_COLUMNS: dict[str, tuple[tuple[str, Kind], ...]] = {
+    "pubmed_articles": (("pmid", "int"),),  # parsed from the link by the reader
+}
+
+_INTS = ("int8", "int16", "int32", "int64", "Int8Dtype", "Int16Dtype", "Int32Dtype", "Int64Dtype")
+_FLOATS = ("float32", "float64", "Float32Dtype", "Float64Dtype")
+# GX compares a typed column's dtype against this list, and for an `object` column the
+# Python type of each value, hence both spellings of text.
+TYPE_LISTS: dict[Kind, list[str]] = {
+    "int": list(_INTS),
+    "float": [*_FLOATS, *_INTS],  # a float column whose values are all whole may come as int
+    "text": ["object", "str", "StringDtype", "string"],
+}
+
+TRL_COLUMNS = ("current_trl", "predicted_trl", "trl")
+MONTH_COLUMNS = ("pub_month",)
+
+
+class SourceOutcomeLike(Protocol):
+    """What the suites need of `etl.pipeline.extract_stage.SourceOutcome`."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def data_path(self) -> str: ...
+    @property
+    def rows_in_file(self) -> int: ...
+    @property
+    def loaded(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+    @property
+    def blank_rows(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Range:
+    minimum: float | None
+    maximum: float | None
+    severity: Severity
+    source: str  # where the bounds come from, for the docs and the report
+
+
+def column_range(rule: ColumnRule, limits: ValidationSettings) -> Range | None:
+    """The allowed range of a clean column: settings for years, fixed scales, else the rule."""
+    name = rule.column
+    if name in ("pub_year", "forecast_year"):
+        return Range(limits.min_year, limits.max_year, ERROR, "settings.validation.min/max_year")
+    if name == "current_year":
+        # The year of the assessment, not a key: out of range is worth a look, not a block.
+        return Range(limits.min_year, limits.max_year, WARNING, "settings.validation.min/max_year")
+    if name == "fiscal_year":
+        return Range(
+            limits.min_fiscal_year,
+            limits.max_fiscal_year,
+            ERROR,
+            "settings.validation.min/max_fiscal_year",
+        )
+    if name in TRL_COLUMNS:
+        return Range(1, 9, ERROR, "TRL scale 1..9")
+    if name in MONTH_COLUMNS:
+        return Range(1, 12, ERROR, "calendar months 1..12")
+    if rule.minimum is not None or rule.maximum is not None:
+        return Range(rule.minimum, rule.maximum, ERROR, "etl.extract.columns rule")
+    return None
+
+
+def _meta(check: str, threshold_source: str | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"check": check}
+    if threshold_source:
+        meta["threshold_source"] = threshold_source
+    return meta
+
+
+def min_loaded_rows(outcome: SourceOutcomeLike, max_rejected_ratio: float) -> int:
+    """Fewest clean rows that keep rejected / (rows_in_file - blank_rows) within the maximum.
+
+    rejected = counted - loaded, so `rejected <= max * counted` is `loaded >= this`.
+    The small epsilon keeps 0.1 * 30 from flooring to 2 in binary floating point.
+    """
+    counted = max(outcome.rows_in_file - outcome.blank_rows, 0)
+    return counted - math.floor(max_rejected_ratio * counted + 1e-9)
+
+
+def source_columns(source: str) -> list[tuple[str, Kind, ColumnRule | None]]:
+    extra = [(name, kind, None) for name, kind in EXTRA_COLUMNS.get(source, ())]
+    return extra + [(rule.column, rule.kind, rule) for rule in RULES[source]]
+
+
+def build_source_suite(
+    source: str, limits: ValidationSettings, outcome: SourceOutcomeLike
+) -> gx.ExpectationSuite:
+    """The suite of one source: presence, types, null ratio, duplicates, ranges, rejects."""
+    if source not in RULES:
+        raise ValueError(f"source={source} problem=no column rules for this source")
+    # Collected first: adding to a suite that no context owns yet makes GX look for one.
+    expectations: list[gxe.Expectation] = []
+    key = NATURAL_KEYS[source]
+    for column, kind, rule in source_columns(source):
+        expectations.append(
+            gxe.ExpectColumnToExist(
+                column=column,
+                severity=ERROR.gx,
+                meta=_meta("column_present", "etl.extract.columns"),
+            )
+        )
+        expectations.append(
+            gxe.ExpectColumnValuesToBeInTypeList(
+                column=column,
+                type_list=TYPE_LISTS[kind],
+                severity=ERROR.gx,
+                meta=_meta(f"type_{kind}", "etl.extract.columns"),
+            )
+        )
+        if column in key or (rule is not None and rule.required):
+            expectations.append(
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column=column,
+                    mostly=1 - limits.max_null_ratio,
+                    severity=ERROR.gx,
+                    meta=_meta("null_ratio", "settings.validation.max_null_ratio"),
+                )
+            )
+        allowed = column_range(rule, limits) if rule is not None else None
+        if allowed is not None:
+            expectations.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=column,
+                    min_value=allowed.minimum,
+                    max_value=allowed.maximum,
+                    severity=allowed.severity.gx,
+                    meta=_meta("range", allowed.source),
+                )
+            )
+    # Share of distinct keys among rows: 1 - that is exactly the surplus-row ratio, where
+    # "values unique, mostly" would count both rows of every duplicated pair.
+    expectations.append(
+        gxe.ExpectColumnProportionOfUniqueValuesToBeBetween(
+            column=key[0] if len(key) == 1 else COMPOUND_KEY_COLUMN,
+            min_value=1 - limits.max_duplicate_ratio,
+            severity=ERROR.gx,
+            description=f"duplicate ratio of the natural key ({', '.join(key)})",
+            meta=_meta("duplicate_ratio", "settings.validation.max_duplicate_ratio")
+            | {"natural_key": list(key)},
+        )
+    )
+    expectations.append(
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=min_loaded_rows(outcome, limits.max_rejected_ratio),
+            severity=ERROR.gx,
+            description="rejected-row ratio: clean rows >= counted rows * (1 - max ratio)",
+            meta=_meta("rejected_ratio", "settings.validation.max_rejected_ratio")
+            | {
+                "rows_in_file": outcome.rows_in_file,
+                "blank_rows": outcome.blank_rows,
+                "rejected": outcome.rejected,
+                "max_rejected_ratio": limits.max_rejected_ratio,
+            },
+        )
+    )
+    return gx.ExpectationSuite(name=source, expectations=expectations)
+
+
+def source_frame(source: str, data_path: str | Path) -> pd.DataFrame:
+    """The clean rows, plus a hashed natural key when the key spans several columns."""
+    frame = pd.read_parquet(data_path)
+    key = list(NATURAL_KEYS[source])
+    if len(key) > 1 and set(key) <= set(frame.columns):
+        hashed = pd.util.hash_pandas_object(frame[key], index=False)
+        frame[COMPOUND_KEY_COLUMN] = hashed.to_numpy()
+    return frame
+
+
+def _ordered(outcomes: Mapping[str, SourceOutcomeLike]) -> list[str]:
+    unknown = sorted(set(outcomes) - set(SOURCE_NAMES))
+    if unknown:
+        raise ValueError(f"sources={','.join(unknown)} problem=unknown source names")
+    return [name for name in SOURCE_NAMES if name in outcomes]
+
+
+def run_source_suites(
+    context: AbstractDataContext,
+    limits: ValidationSettings,
+    outcomes: Mapping[str, SourceOutcomeLike],
+    run_id: str,
+) -> list[SuiteResult]:
+    datasource = context.data_sources.add_pandas(DATASOURCE_NAME)
+    results = []
+    for source in _ordered(outcomes):
+        outcome = outcomes[source]
+        frame = source_frame(source, outcome.data_path)
+        suite = context.suites.add(build_source_suite(source, limits, outcome))
+        batch = datasource.add_dataframe_asset(source).add_batch_definition_whole_dataframe("clean")
+        results.append(
+            run_suite(
+                context, KIND, suite, batch, run_id=run_id, batch_parameters={"dataframe": frame}
+            )
+        )
+    return results
+
+
+def validate_sources(
+    settings: Settings,
+    outcomes: Mapping[str, SourceOutcomeLike],
+    *,
+    run_id: str | None = None,
+) -> QualityReport:
+    """Validate each source's clean Parquet file; build this run's Data Docs site."""
+    run_id = run_id or new_run_id()
+    docs = site_dir(settings, run_id, "sources")
+    context = new_context(docs)
+    suites = run_source_suites(context, settings.validation, outcomes, run_id)
+    index = build_data_docs(context, docs)
+    return QualityReport(suites=tuple(suites), data_docs_path=str(index), run_id=run_id)
