@@ -1,0 +1,37 @@
+"""Reader of the biotech companies file: one row per SEC company (CIK) per fiscal year."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from etl.extract.columns import BIOTECH_COMPANIES, DROPPED_HEADERS, NATURAL_KEYS
+from etl.extract.files import read_source_file
+from etl.extract.parse import (
+    RowRejects,
+    apply_rules,
+    build_result,
+    log_result,
+    reject_duplicate_keys,
+)
+from etl.extract.result import ExtractResult
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "biotech_companies"
+
+
+def read_biotech_companies(path: Path) -> ExtractResult:
+    """Clean company-years keyed by (cik, fiscal_year), never by the company name.
+
+    `file_path` (a path on the analyst's machine) is not data: it stays out of the clean
+    table but is kept in the raw JSON of rejected rows, like every column of the file.
+    """
+    headers = [rule.header for rule in BIOTECH_COMPANIES]
+    table = read_source_file(path, headers, optional=DROPPED_HEADERS.get(SOURCE, ()))
+    rejects = RowRejects(table.frame.index)
+    parsed = apply_rules(table.frame, BIOTECH_COMPANIES, rejects)
+    reject_duplicate_keys(parsed.data, NATURAL_KEYS[SOURCE], rejects)
+    result = build_result(SOURCE, table, parsed, rejects)
+    log_result(logger, result)
+    return result

@@ -1,0 +1,40 @@
+"""Reader of the TRL predictions file: one row per technology per forecast horizon."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, TRL_PREDICTIONS
+from etl.extract.files import read_source_file
+from etl.extract.parse import (
+    RowRejects,
+    apply_rules,
+    build_result,
+    log_result,
+    normalise_technology,
+    reject_duplicate_keys,
+)
+from etl.extract.result import ExtractResult
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "trl_predictions"
+
+
+def read_trl_predictions(path: Path) -> ExtractResult:
+    """Clean TRL forecasts keyed by (technology, forecast_year).
+
+    The grain is the horizon, not the technology: all four horizons of a technology are
+    kept, and only a repeated (technology, year) pair is a duplicate.
+    """
+    headers = [rule.header for rule in TRL_PREDICTIONS]
+    table = read_source_file(path, headers, optional=DROPPED_HEADERS.get(SOURCE, ()))
+    rejects = RowRejects(table.frame.index)
+    parsed = apply_rules(
+        table.frame, TRL_PREDICTIONS, rejects, normalisers={"technology": normalise_technology}
+    )
+    reject_duplicate_keys(parsed.data, NATURAL_KEYS[SOURCE], rejects)
+    result = build_result(SOURCE, table, parsed, rejects)
+    log_result(logger, result)
+    return result
