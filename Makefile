@@ -1,0 +1,46 @@
+# abi-etl: the user's and the developer's interface. `make` alone lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PUBLICATIONS ?= 100000
+BENCH_OUT ?= bench-results
+SAMPLE_DIR ?= data/sample
+
+.PHONY: help dev lint format test sample bench clean-venv
+
+include mk/stack.mk
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/abi-etl: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	# --no-deps: the lock is complete and hashed; pip must not resolve anything itself.
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+dev: $(BIN)/abi-etl ## Create .venv with the locked dependencies and abi-etl installed editable
+
+lint: dev ## Check code style and format with ruff
+	$(BIN)/ruff check etl tests
+	$(BIN)/ruff format --check etl tests
+
+format: dev ## Rewrite code with ruff's formatter and safe fixes
+	$(BIN)/ruff check --fix etl tests
+	$(BIN)/ruff format etl tests
+
+test: dev ## Run the tests that need no running stack (PostgreSQL from ABI_TEST_DATABASE_URL)
+	$(BIN)/pytest tests/unit -q -p no:cacheprovider --timeout 900
+
+sample: dev ## Regenerate the committed sample in data/sample (3,000 publications)
+	$(BIN)/abi-etl sample --out $(SAMPLE_DIR)
+
+bench: dev ## Benchmark extract, transform and load at PUBLICATIONS rows (needs ABI_WAREHOUSE_URL)
+	$(BIN)/abi-etl bench --publications $(PUBLICATIONS) --out $(BENCH_OUT)
+
+clean-venv: ## Remove the virtual environment
+	rm -rf $(VENV)

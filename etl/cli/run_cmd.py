@@ -1,0 +1,42 @@
+"""`abi-etl run`: the pipeline, as a Prefect flow or in standard mode."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from etl.cli.errors import one_line_errors
+from etl.config.settings import load_settings
+from etl.logs import configure_logging
+from etl.pipeline.standard import run_standard
+
+logger = logging.getLogger(__name__)
+
+
+@one_line_errors
+def run(
+    config: Annotated[Path | None, typer.Option("--config", help="YAML settings file.")] = None,
+    raw_dir: Annotated[
+        Path | None, typer.Option("--raw-dir", help="Folder of the source files.")
+    ] = None,
+    skip_validation: Annotated[
+        bool, typer.Option("--skip-validation", help="Skip the data-quality suites.")
+    ] = False,
+    no_prefect: Annotated[
+        bool, typer.Option("--no-prefect", help="Standard mode: the same stages, no Prefect.")
+    ] = False,
+) -> None:
+    settings = load_settings(config, raw_dir=raw_dir)
+    configure_logging(settings.log_level)
+    if no_prefect:
+        summary = run_standard(settings, skip_validation=skip_validation)
+    else:
+        # Imported here because importing Prefect costs about a second that the
+        # other commands, and standard mode, should not pay.
+        from etl.flows.pipeline import run_flow  # noqa: PLC0415
+
+        summary = run_flow(config, raw_dir=raw_dir, skip_validation=skip_validation)
+    logger.info("event=run_finished run_id=%s status=%s", summary.run_id, summary.status)

@@ -1,0 +1,166 @@
+"""The "ABI ETL Pipeline" flow against a real (temporary) Prefect API and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from sqlalchemy.exc import OperationalError
+
+from etl.config.settings import load_settings
+from etl.flows.artifacts import ARTIFACT_KEYS
+from etl.flows.pipeline import abi_etl_pipeline
+from etl.pipeline import load_stage, transform_stage
+from etl.pipeline.standard import run_standard
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def flow_run_id(state: Any) -> UUID:
+    return state.state_details.flow_run_id
+
+
+def task_runs(run_id: UUID) -> dict[str, Any]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+    return {run.name: run for run in runs}
+
+
+def artifacts(run_id: UUID) -> dict[str, Any]:
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+    return {a.key: a for a in found if a.key}
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    for stage in ("extraction", "transformation", "load", "validation"):
+        monkeypatch.setenv(f"ABI_STAGES__{stage.upper()}__RETRY_DELAY_SECONDS", "0")
+
+
+def test_flow_publishes_the_sample_with_five_artifacts(warehouse, sample_counts) -> None:
+    state = abi_etl_pipeline(return_state=True)
+    assert state.is_completed()
+    warehouse.assert_sample_published(sample_counts["published"])
+
+    run_id = flow_run_id(state)
+    names = set(task_runs(run_id))
+    assert {
+        "extract_source-trl_predictions",
+        "extract_source-pubmed_articles",
+        "extract_source-biotech_companies",
+    } <= names
+    assert any(n.startswith("transform_sources") for n in names)
+    assert any(n.startswith("write_staging") for n in names)
+    assert any(n.startswith("audit_staging") for n in names)
+    assert any(n.startswith("publish_staging") for n in names)
+
+    found = artifacts(run_id)
+    assert set(ARTIFACT_KEYS) <= set(found)
+    extraction = {row["source"]: row for row in json.loads(found["extraction-summary"].data)}
+    assert extraction["pubmed_articles"]["loaded"] == sample_counts["loaded"]["pubmed_articles"]
+    assert extraction["biotech_companies"]["rejected"] == 5
+    assert "| dim_publication | 2970 |" in found["transformation-summary"].data
+    assert "| fact_financial | 605 |" in found["loading-summary"].data
+    assert "errors: 0" in found["validation-summary"].data
+    assert "status: completed" in found["pipeline-summary"].data
+    assert found["loading-progress"].data == 100.0
+    flow_run = warehouse.scalar("SELECT flow_run_id FROM warehouse.etl_run WHERE mode = 'prefect'")
+    assert flow_run == str(run_id)
+
+
+def test_transient_load_failure_is_retried(
+    warehouse, fast_retries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = load_stage.write_staging
+    calls: list[int] = []
+
+    def flaky(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("COPY", {}, Exception("server closed the connection"))
+        return real(*args)
+
+    monkeypatch.setattr(load_stage, "write_staging", flaky)
+    state = abi_etl_pipeline(return_state=True)
+    assert state.is_completed()
+    assert len(calls) == 2
+    (write,) = [r for n, r in task_runs(flow_run_id(state)).items() if n.startswith("write_st")]
+    assert write.run_count == 2
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_financial") == 605
+
+
+def test_data_error_fails_at_once(warehouse, fast_retries, broken_raw_dir: Path) -> None:
+    state = abi_etl_pipeline(raw_dir=str(broken_raw_dir), return_state=True)
+    assert state.is_failed()
+    runs = task_runs(flow_run_id(state))
+    extract = runs["extract_source-biotech_companies"]
+    assert extract.state.is_failed()
+    assert extract.run_count == 1  # three retries configured, none used
+    assert "cik" in warehouse.scalar("SELECT error FROM warehouse.etl_run")
+
+
+def test_stage_over_its_timeout_fails_timed_out(warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ABI_STAGES__TRANSFORMATION__TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("ABI_STAGES__TRANSFORMATION__RETRIES", "0")
+
+    def slow(*args: Any) -> Any:
+        time.sleep(30)
+
+    monkeypatch.setattr(transform_stage, "transform_sources", slow)
+    started = time.monotonic()
+    state = abi_etl_pipeline(return_state=True)
+    assert state.is_failed()
+    assert time.monotonic() - started < 25
+    (transform,) = [
+        r for n, r in task_runs(flow_run_id(state)).items() if n.startswith("transform_sources")
+    ]
+    assert transform.state.name == "TimedOut"
+
+
+def test_flow_and_standard_mode_publish_identical_tables(warehouse) -> None:
+    assert abi_etl_pipeline(return_state=True).is_completed()
+    by_flow = warehouse.checksums()
+    run_standard(load_settings())
+    assert warehouse.checksums() == by_flow
+
+
+def test_notifications_arrive_for_success_and_failure(
+    warehouse, http_receiver, smtp_receiver, broken_raw_dir: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("ABI_NOTIFICATIONS__WEBHOOK_URL", http_receiver.url)
+    monkeypatch.setenv("ABI_NOTIFICATIONS__SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("ABI_NOTIFICATIONS__SMTP_PORT", str(smtp_receiver.port))
+    monkeypatch.setenv("ABI_NOTIFICATIONS__EMAIL_RECIPIENTS", '["data-team@example.org"]')
+
+    ok = abi_etl_pipeline(return_state=True)
+    failed = abi_etl_pipeline(raw_dir=str(broken_raw_dir), return_state=True)
+    assert ok.is_completed() and failed.is_failed()
+
+    bodies = [hook["body"] for hook in http_receiver.received]
+    assert [b["event"] for b in bodies] == ["success", "failure"]
+    success, failure = bodies
+    assert success["flow_run_id"] == str(flow_run_id(ok))
+    assert success["state"] == "Completed"
+    assert success["counts"]["fact_financial"] == 605
+    assert success["duration_seconds"] > 0
+    assert success["ui_url"].endswith(f"/runs/flow-run/{flow_run_id(ok)}")
+    assert failure["state"] == "Failed"
+    assert "cik" in failure["text"]
+
+    subjects = [m["Subject"] for m in smtp_receiver.messages]
+    assert subjects == [
+        "[abi-etl] ABI ETL Pipeline: Completed",
+        "[abi-etl] ABI ETL Pipeline: Failed",
+    ]
+    assert smtp_receiver.messages[0]["To"] == "data-team@example.org"

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from etl.config.settings import load_settings
+from etl.errors import SourceFileError
+from etl.pipeline.standard import run_standard
+
+
+def test_standard_mode_publishes_the_sample(warehouse, sample_counts) -> None:
+    summary = run_standard(load_settings())
+    assert summary.status == "completed"
+    warehouse.assert_sample_published(sample_counts["published"])
+    rejected = sample_counts["rejected"]
+    for source, loaded in sample_counts["loaded"].items():
+        counts = summary.sources[source]
+        assert counts["loaded"] == loaded
+        assert counts["rejected"] == rejected[source]
+        assert (
+            counts["rows_in_file"] == counts["loaded"] + counts["rejected"] + counts["blank_rows"]
+        )
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.etl_rejected_row") == sum(
+        rejected.values()
+    )
+    assert warehouse.scalar("SELECT status FROM warehouse.etl_run") == "completed"
+    assert (
+        warehouse.scalar("SELECT table_counts->>'dim_publication' FROM warehouse.etl_run") == "2970"
+    )
+    assert summary.validation["skipped"] is False
+    assert summary.validation["error_count"] == 0
+
+
+def test_second_run_changes_nothing(warehouse) -> None:
+    run_standard(load_settings())
+    first = warehouse.checksums()
+    keys_sql = "SELECT sum(publication_key) FROM warehouse.dim_publication"
+    keys = warehouse.scalar(keys_sql)
+    run_standard(load_settings())
+    assert warehouse.checksums() == first
+    assert warehouse.scalar(keys_sql) == keys
+    completed = "SELECT count(*) FROM warehouse.etl_run WHERE status = 'completed'"
+    assert warehouse.scalar(completed) == 2
+
+
+def test_bad_file_fails_the_run_and_leaves_the_warehouse(warehouse, broken_raw_dir: Path) -> None:
+    run_standard(load_settings())
+    before = warehouse.checksums()
+    with pytest.raises(SourceFileError, match=r"abi_targeted_biotech_dataset_2019_2025.csv.*cik"):
+        run_standard(load_settings(raw_dir=broken_raw_dir))
+    assert warehouse.checksums() == before
+    failed = warehouse.scalar("SELECT error FROM warehouse.etl_run WHERE status = 'failed'")
+    assert "cik" in failed
+
+
+def test_skip_validation_says_so(warehouse) -> None:
+    summary = run_standard(load_settings(), skip_validation=True)
+    assert summary.status == "completed"
+    assert summary.validation["skipped"] is True
+    skipped = "SELECT validation_summary->>'skipped' FROM warehouse.etl_run"
+    assert warehouse.scalar(skipped) == "true"
