@@ -1,0 +1,139 @@
+# The Compose stack (docker-compose.yml): `include mk/stack.mk` from the Makefile.
+# Every target is listed by `make help`. Docs: docs/stack.md.
+#
+# Knobs (make VAR=value ...):
+#   COMPOSE       the Compose v2 command              (docker compose)
+#   STACK_TIMEOUT seconds `make up` waits per phase   (300)
+#   RUN_TIMEOUT   seconds `make run` follows a run    (1800)
+#   WORKERS       workers `make up` waits for         (ABI_WORKER_REPLICAS from .env, else 1)
+#   SERVICE       service for `make logs`             (all)
+#   FORCE=1       `make clean` without the prompt
+
+COMPOSE ?= docker compose
+STACK_ENV ?= .env
+STACK_ENV_EXAMPLE ?= .env.example
+STACK_TIMEOUT ?= 300
+RUN_TIMEOUT ?= 1800
+SERVICE ?=
+STACK_T0 := $(shell date +%s)
+# Values of .env the targets need (the shell environment wins, as in Compose).
+stack_var = $(strip $(or $($(1)),$(shell [ -f $(STACK_ENV) ] && sed -n 's/^$(1)=//p' $(STACK_ENV) | tail -n 1),$(2)))
+WORKERS ?= $(call stack_var,ABI_WORKER_REPLICAS,1)
+STACK_POOL ?= abi-etl-pool
+STACK_DEPLOYMENT ?= ABI ETL Pipeline/daily-etl
+# Variables generated into a new .env (each must be empty in .env.example).
+STACK_SECRETS := PREFECT_AUTH_PASSWORD PREFECT_DB_PASSWORD WAREHOUSE_ADMIN_PASSWORD \
+	ABI_WAREHOUSE_ETL_PASSWORD ABI_WAREHOUSE_BI_PASSWORD
+
+# Teardown and inspection must work without a .env (e.g. CI cleaning up before `make up`
+# created one): Compose only needs the required variables to be non-empty to parse the file.
+STACK_NOENV := $(if $(wildcard $(STACK_ENV)),,env $(foreach s,$(STACK_SECRETS),$(s)=unused))
+
+.PHONY: up deploy run logs ps down clean psql test-integration stack-env stack-build \
+	stack-wait
+
+stack-env: ## Create .env from .env.example with generated passwords (never overwrites)
+	@if [ -f $(STACK_ENV) ]; then \
+		echo "stack: using existing $(STACK_ENV)"; \
+	else \
+		umask 077; tmp="$$(mktemp $(STACK_ENV).XXXXXX)"; cp $(STACK_ENV_EXAMPLE) "$$tmp"; \
+		for name in $(STACK_SECRETS); do \
+			value="$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"; \
+			sed -i "s/^$${name}=\$$/$${name}=$${value}/" "$$tmp"; \
+		done; \
+		mv "$$tmp" $(STACK_ENV); \
+		echo "stack: created $(STACK_ENV) with generated passwords (mode 600, git-ignored)"; \
+		if [ -n "$$(docker volume ls -q --filter label=com.docker.compose.project=abi-etl 2>/dev/null)" ]; then \
+			echo "stack: WARNING: volumes of an earlier stack exist; their databases keep the" \
+				"passwords of the earlier .env: run 'make clean' (deletes their data) if start-up fails" >&2; \
+		fi; \
+	fi
+	@for name in $(STACK_SECRETS); do \
+		if ! grep -q "^$$name=." $(STACK_ENV) && [ -z "$${!name:-}" ]; then \
+			echo "stack: $$name is empty in $(STACK_ENV): set it (or delete $(STACK_ENV) to regenerate)" >&2; \
+			exit 1; \
+		fi; \
+	done
+
+stack-build: stack-env ## Build the abi-etl image (dependency layer cached)
+	@start=$$(date +%s); \
+	$(COMPOSE) build prefect-server && \
+	echo "stack: image built in $$(( $$(date +%s) - start ))s"
+
+up: stack-build ## Build and start the stack; wait for the server, the registration and online workers
+	@echo "stack: starting (workers: $(WORKERS))"
+	@$(COMPOSE) up -d --no-build --scale worker=$(WORKERS) \
+		|| { $(COMPOSE) logs --tail=80 register prefect-server >&2; exit 1; }
+	@$(stack_wait)
+	@echo "stack: ready $$(( $$(date +%s) - $(STACK_T0) ))s after make started (build included)"; \
+	echo; \
+	echo "  Prefect UI:   http://localhost:$(call stack_var,PREFECT_PORT,4200)"; \
+	echo "  Login:        $(call stack_var,PREFECT_AUTH_USER,admin):<PREFECT_AUTH_PASSWORD>, both in $(STACK_ENV)"; \
+	echo "  Warehouse:    127.0.0.1:$(call stack_var,WAREHOUSE_PORT,15432)/$(call stack_var,ABI_WAREHOUSE_DB,abi_warehouse) as $(call stack_var,ABI_WAREHOUSE_BI_USER,abi_bi) (read-only; password in $(STACK_ENV); make psql)"; \
+	echo "  Run it now:   make run"
+
+stack-wait: ## Wait until prefect-server is healthy, register has succeeded and workers are ONLINE
+	@$(stack_wait)
+
+# Bounded waits, each phase printing what it saw; on failure, the culprit's logs.
+define stack_wait
+deadline=$$(( $$(date +%s) + $(STACK_TIMEOUT) )); \
+server="$$($(COMPOSE) ps -q prefect-server)"; \
+[ -n "$$server" ] || { echo "stack: prefect-server is not running" >&2; exit 1; }; \
+until [ "$$(docker inspect -f '{{.State.Health.Status}}' "$$server")" = healthy ]; do \
+	if [ $$(date +%s) -ge $$deadline ]; then \
+		echo "stack: prefect-server not healthy after $(STACK_TIMEOUT)s" >&2; \
+		$(COMPOSE) logs --tail=80 prefect-server >&2; exit 1; \
+	fi; \
+	sleep 2; \
+done; \
+echo "stack: prefect-server healthy"; \
+register="$$($(COMPOSE) ps -a -q register)"; \
+[ -n "$$register" ] || { echo "stack: the register job never ran" >&2; exit 1; }; \
+until [ "$$(docker inspect -f '{{.State.Status}}' "$$register")" = exited ]; do \
+	if [ $$(date +%s) -ge $$deadline ]; then \
+		echo "stack: register still running after $(STACK_TIMEOUT)s" >&2; exit 1; \
+	fi; \
+	sleep 2; \
+done; \
+code="$$(docker inspect -f '{{.State.ExitCode}}' "$$register")"; \
+if [ "$$code" != 0 ]; then \
+	echo "stack: register exited $$code" >&2; $(COMPOSE) logs --tail=80 register >&2; exit 1; \
+fi; \
+echo "stack: register completed"; \
+left=$$(( deadline - $$(date +%s) )); [ $$left -gt 10 ] || left=10; \
+$(COMPOSE) run --rm --no-deps -T register \
+	python -m etl.deploy.status --pool $(STACK_POOL) --min $(WORKERS) --timeout $$left \
+	|| { echo "stack: fewer than $(WORKERS) worker(s) ONLINE in $(STACK_POOL)" >&2; \
+	     $(COMPOSE) logs --tail=80 worker >&2; exit 1; }
+endef
+
+deploy: stack-env ## Re-run the registration job (pool, deployments, blocks, automations, migrations)
+	$(COMPOSE) run --rm register
+
+run: stack-env ## Run "ABI ETL Pipeline/daily-etl" now and follow it; fails unless it ends Completed
+	$(COMPOSE) run --rm --no-deps -T register \
+		prefect deployment run "$(STACK_DEPLOYMENT)" --watch --watch-timeout $(RUN_TIMEOUT)
+
+logs: ## Follow the services' logs (SERVICE=worker for one service)
+	$(STACK_NOENV) $(COMPOSE) logs -f --tail=200 $(SERVICE)
+
+ps: ## List the stack's containers, one-shot jobs included
+	$(STACK_NOENV) $(COMPOSE) ps -a
+
+down: ## Stop and remove the containers (volumes and images are kept)
+	$(STACK_NOENV) $(COMPOSE) down --remove-orphans
+
+clean: ## Remove containers AND volumes (Prefect history, warehouse data); FORCE=1 skips the prompt
+	@if [ "$(FORCE)" != 1 ]; then \
+		read -r -p "Delete the stack's volumes (Prefect DB, warehouse, staging)? [y/N] " answer; \
+		case "$$answer" in [yY]*) ;; *) echo "aborted"; exit 1 ;; esac; \
+	fi
+	$(STACK_NOENV) $(COMPOSE) down --volumes --remove-orphans
+
+psql: ## Open psql on the warehouse as the read-only BI role (SQL can be piped in)
+	$(COMPOSE) exec $(if $(shell [ -t 0 ] && echo tty),,-T) --user postgres warehouse-db sh -c \
+		'PGPASSWORD="$$ABI_WAREHOUSE_BI_PASSWORD" exec psql -h 127.0.0.1 -U "$$ABI_WAREHOUSE_BI_USER" -d "$$ABI_WAREHOUSE_DB"'
+
+test-integration: dev ## Run tests/integration against the running stack (make up first)
+	ABI_REQUIRE_STACK=1 $(BIN)/pytest tests/integration -m integration -p no:cacheprovider --timeout 2400 -v

@@ -1,0 +1,146 @@
+"""Helpers shared by the integration tests (imported as `integration.helpers`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import URL, text
+from sqlalchemy.engine import Engine
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENV_FILE = REPO_ROOT / ".env"
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+TEST_OUTPUT = REPO_ROOT / "test-output"
+
+DEPLOYMENT_NAME = "ABI ETL Pipeline/daily-etl"
+WORK_POOL = "abi-etl-pool"
+WORK_QUEUE = "abi-etl-queue"
+TERMINAL_STATES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+RUN_TIMEOUT_S = float(os.environ.get("ABI_IT_RUN_TIMEOUT", "1500"))
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a Compose .env file (comments and blanks skipped)."""
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Stack:
+    env: dict[str, str]
+
+    def get(self, key: str, default: str = "") -> str:
+        return os.environ.get(key) or self.env.get(key) or default
+
+    @property
+    def prefect_port(self) -> int:
+        return int(self.get("PREFECT_PORT", "4200"))
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.prefect_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.ui_url}/api"
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return self.get("PREFECT_AUTH_USER", "admin"), self.get("PREFECT_AUTH_PASSWORD")
+
+    @property
+    def auth_string(self) -> str:
+        return ":".join(self.auth)
+
+    def warehouse_url(self, role: str) -> URL:
+        user_key, password_key, default_user = {
+            "etl": ("ABI_WAREHOUSE_ETL_USER", "ABI_WAREHOUSE_ETL_PASSWORD", "abi_etl"),
+            "bi": ("ABI_WAREHOUSE_BI_USER", "ABI_WAREHOUSE_BI_PASSWORD", "abi_bi"),
+        }[role]
+        return URL.create(
+            "postgresql+psycopg2",
+            username=self.get(user_key, default_user),
+            password=self.get(password_key),
+            host="127.0.0.1",
+            port=int(self.get("WAREHOUSE_PORT", "15432")),
+            database=self.get("ABI_WAREHOUSE_DB", "abi_warehouse"),
+        )
+
+
+def read_deployment(api: httpx.Client, full_name: str = DEPLOYMENT_NAME) -> dict[str, Any]:
+    flow, _, name = full_name.partition("/")
+    response = api.get(f"/deployments/name/{flow}/{name}")
+    response.raise_for_status()
+    return response.json()
+
+
+def count(api: httpx.Client, path: str, body: dict[str, Any] | None = None) -> int:
+    response = api.post(path, json=body or {})
+    response.raise_for_status()
+    return int(response.json())
+
+
+def wait_for_terminal_state(
+    api: httpx.Client, flow_run_id: str, timeout_s: float = RUN_TIMEOUT_S
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        run = api.get(f"/flow_runs/{flow_run_id}").raise_for_status().json()
+        state = (run.get("state") or {}).get("type")
+        if state in TERMINAL_STATES:
+            return run
+        if time.monotonic() >= deadline:
+            pytest.fail(f"flow run {flow_run_id} still {state} after {timeout_s:.0f}s")
+        time.sleep(3)
+
+
+def trigger_and_wait(api: httpx.Client) -> dict[str, Any]:
+    """Start a run of daily-etl now through the API; return it once it has finished."""
+    deployment = read_deployment(api)
+    created = api.post(
+        f"/deployments/{deployment['id']}/create_flow_run",
+        json={"tags": ["integration-test"]},
+    )
+    created.raise_for_status()
+    return wait_for_terminal_state(api, created.json()["id"])
+
+
+def assert_completed(run: dict[str, Any]) -> None:
+    state = run.get("state") or {}
+    assert state.get("type") == "COMPLETED", (
+        f"flow run {run['name']} ({run['id']}) ended {state.get('name')}: {state.get('message')}"
+    )
+
+
+def compose(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["docker", "compose", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
+
+
+def run_sql(engine: Engine, sql: str, **params: Any) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql), params))
