@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from etl.cli.bench_cmd import bench
 from etl.cli.config_cmd import config_app
 from etl.cli.db_cmd import db_app
 from etl.cli.register_cmd import register
@@ -21,6 +22,9 @@ app.command("run", help="Run the pipeline: extract, transform, load, validate, p
 app.command("sample", help="Write realistic, messy sample source files.")(sample)
 app.command("register", help="Register the work pool, deployments, notifications and automations.")(
     register
+)
+app.command("bench", help="Benchmark extract, transform and load against raw COPY and to_sql.")(
+    bench
 )
 app.add_typer(config_app, name="config", help="Inspect the configuration.")
 app.add_typer(db_app, name="db", help="Manage the warehouse schema.")

@@ -115,7 +115,10 @@ def test_stage_over_its_timeout_fails_timed_out(warehouse, monkeypatch: pytest.M
     monkeypatch.setenv("ABI_STAGES__TRANSFORMATION__RETRIES", "0")
 
     def slow(*args: Any) -> Any:
-        time.sleep(30)
+        # Short sleeps: a timeout in a worker thread interrupts Python code between
+        # calls (as in real, chunked stage work), not inside one long blocking call.
+        for _ in range(300):
+            time.sleep(0.1)
 
     monkeypatch.setattr(transform_stage, "transform_sources", slow)
     started = time.monotonic()
