@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from etl.config.settings import Settings, StageSettings, load_settings
 from etl.flows.artifacts import ArtifactReporter
 from etl.flows.hooks import FLOW_NAME, make_retry_condition, notify_flow_state
+from etl.flows.logging_bridge import forward_etl_logs
 from etl.pipeline.context import RunContext, new_run_context
 from etl.pipeline.extract_stage import SourceOutcome, extract_source
 from etl.pipeline.sequence import run_pipeline
@@ -70,6 +71,7 @@ def abi_etl_pipeline(
     skip_validation: bool = False,
 ) -> RunSummary:
     settings = load_settings(config_path, raw_dir=raw_dir)
+    forward_etl_logs(settings.log_level)
     ctx = new_run_context(settings, "prefect", skip_validation, flow_run_id=runtime.flow_run.id)
     return run_pipeline(ctx, TaskCaller(settings), ArtifactReporter())
 

@@ -16,9 +16,6 @@ import json
 import logging
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, text
@@ -26,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from etl.config.settings import PathsSettings, Settings
 from etl.logs import configure_logging
+from etl.warehouse.bench_load import fresh_database
 from etl.warehouse.schema import PUBLISHED_TABLES, STAGING_SCHEMA
 from etl.warehouse.staged import staged_columns
 
@@ -119,27 +117,12 @@ def fill_synthetic(engine: Engine, publications: int) -> dict[str, int]:
     return result
 
 
-@contextmanager
-def throwaway_database(server_url: str) -> Iterator[str]:
-    server = make_url(server_url)
-    name = f"abi_quality_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def run_bench(server_url: str, publications: int, compare_pandas: bool) -> dict[str, object]:
     # Imported here: GX takes seconds to import and the helpers above do not need it.
     from etl.quality.warehouse_suites import validate_staging  # noqa: PLC0415
 
     figures: dict[str, object] = {"publications": publications}
-    with throwaway_database(server_url) as url, tempfile.TemporaryDirectory() as docs:
+    with fresh_database(make_url(server_url)) as url, tempfile.TemporaryDirectory() as docs:
         engine = create_engine(url)
         create_staging_tables(engine)
         started = time.perf_counter()

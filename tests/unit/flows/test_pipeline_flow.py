@@ -10,7 +10,12 @@ from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
 from sqlalchemy.exc import OperationalError
 
 from etl.config.settings import load_settings
@@ -75,6 +80,11 @@ def test_flow_publishes_the_sample_with_five_artifacts(warehouse, sample_counts)
     assert "errors: 0" in found["validation-summary"].data
     assert "status: completed" in found["pipeline-summary"].data
     assert found["loading-progress"].data == 100.0
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    messages = [log.message for log in logs]
+    assert any("stage=transform " in m and "tables=8" in m for m in messages)
+    assert any(m.startswith("stage=extract source=pubmed_articles") for m in messages)
     flow_run = warehouse.scalar("SELECT flow_run_id FROM warehouse.etl_run WHERE mode = 'prefect'")
     assert flow_run == str(run_id)
 
