@@ -10,6 +10,7 @@ from etl.cli.db_cmd import db_app
 from etl.cli.register_cmd import register
 from etl.cli.run_cmd import run
 from etl.cli.sample_cmd import sample
+from etl.cli.validate_cmd import validate
 
 app = typer.Typer(
     name="abi-etl",
@@ -25,6 +26,9 @@ app.command("register", help="Register the work pool, deployments, notifications
 )
 app.command("bench", help="Benchmark extract, transform and load against raw COPY and to_sql.")(
     bench
+)
+app.command("validate", help="Run the data-quality suites on the raw files and the staged tables.")(
+    validate
 )
 app.add_typer(config_app, name="config", help="Inspect the configuration.")
 app.add_typer(db_app, name="db", help="Manage the warehouse schema.")

@@ -1,0 +1,27 @@
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from etl.cli.main import app
+from etl.config.settings import load_settings
+from etl.pipeline.standard import run_standard
+
+
+def test_validate_without_staged_tables_says_so(warehouse) -> None:
+    result = CliRunner().invoke(app, ["validate"])
+    assert result.exit_code == 2
+    assert "no staged tables" in result.output
+
+
+def test_validate_passes_on_the_sample_then_fails_on_broken_staging(warehouse) -> None:
+    run_standard(load_settings())
+    ok = CliRunner().invoke(app, ["validate"])
+    assert ok.exit_code == 0, ok.output
+    assert '"failed_errors": 0' in ok.output
+
+    engine = create_engine(warehouse.url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE staging.fact_trl_prediction SET current_trl = 10"))
+    engine.dispose()
+    bad = CliRunner().invoke(app, ["validate"])
+    assert bad.exit_code == 2
+    assert "failed_expectations=" in bad.output
