@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import shutil
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
@@ -52,6 +53,8 @@ def run_pipeline(ctx: RunContext, caller: StageCaller, reporter: Reporter) -> Ru
     try:
         _run_stages(ctx, caller, reporter, summary)
         summary.status = "completed"
+        # The run's Parquet files are only worth keeping to inspect a failure.
+        shutil.rmtree(ctx.run_dir)
     except BaseException as error:
         summary.status = "failed"
         summary.error = f"{type(error).__name__}: {error}"

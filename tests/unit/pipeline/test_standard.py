@@ -28,6 +28,8 @@ def test_standard_mode_publishes_the_sample(warehouse, sample_counts) -> None:
     )
     assert summary.validation["skipped"] is False
     assert summary.validation["error_count"] == 0
+    # A completed run leaves no intermediate files behind.
+    assert not (load_settings().paths.staging_dir / summary.run_id).exists()
 
 
 def test_second_run_changes_nothing(warehouse) -> None:
@@ -50,6 +52,9 @@ def test_bad_file_fails_the_run_and_leaves_the_warehouse(warehouse, broken_raw_d
     assert warehouse.checksums() == before
     failed = warehouse.scalar("SELECT error FROM warehouse.etl_run WHERE status = 'failed'")
     assert "cik" in failed
+    run_id = warehouse.scalar("SELECT run_id FROM warehouse.etl_run WHERE status = 'failed'")
+    # A failed run keeps its intermediate files for inspection.
+    assert (load_settings().paths.staging_dir / run_id / "extract").is_dir()
 
 
 def test_skip_validation_says_so(warehouse) -> None:
