@@ -71,9 +71,9 @@ def abi_etl_pipeline(
     skip_validation: bool = False,
 ) -> RunSummary:
     settings = load_settings(config_path, raw_dir=raw_dir)
-    forward_etl_logs(settings.log_level)
     ctx = new_run_context(settings, "prefect", skip_validation, flow_run_id=runtime.flow_run.id)
-    return run_pipeline(ctx, TaskCaller(settings), ArtifactReporter())
+    with forward_etl_logs(settings.log_level):
+        return run_pipeline(ctx, TaskCaller(settings), ArtifactReporter())
 
 
 def run_flow(
