@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import time
 
+import httpx
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.objects import Worker, WorkerStatus
+from prefect.exceptions import ObjectNotFound
+
+from etl.logs import configure_logging
+
+logger = logging.getLogger(__name__)
 
 
 async def online_workers(client: PrefectClient, pool: str) -> tuple[list[Worker], list[Worker]]:
@@ -33,18 +40,20 @@ async def wait_for_workers(pool: str, minimum: int, timeout_s: float, interval_s
         while True:
             try:
                 online, workers = await online_workers(client, pool)
-            except Exception as exc:  # API not up yet, pool not created yet: keep waiting
+            except (httpx.HTTPError, ObjectNotFound) as exc:  # API or pool not up yet: wait
                 online, workers = [], []
-                print(f"pool={pool} waiting: {type(exc).__name__}: {exc}", file=sys.stderr)
+                logger.info("pool=%s waiting=true error=%s: %s", pool, type(exc).__name__, exc)
             if len(online) >= minimum or time.monotonic() >= deadline:
                 break
             await asyncio.sleep(interval_s)
     for worker in sorted(workers, key=lambda w: w.name):
-        print(
-            f"worker={worker.name} status={worker.status.value} "
-            f"last_heartbeat={worker.last_heartbeat_time}"
+        logger.info(
+            "worker=%s status=%s last_heartbeat=%s",
+            worker.name,
+            worker.status.value,
+            worker.last_heartbeat_time,
         )
-    print(f"pool={pool} online={len(online)} required={minimum}")
+    logger.info("pool=%s online=%d required=%d", pool, len(online), minimum)
     return len(online) >= minimum
 
 
@@ -55,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--interval", type=float, default=2.0)
     args = parser.parse_args(argv)
+    configure_logging()
     ok = asyncio.run(wait_for_workers(args.pool, args.minimum, args.timeout, args.interval))
     return 0 if ok else 1
 
