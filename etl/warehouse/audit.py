@@ -116,19 +116,30 @@ def constraints_check(name: str) -> AuditCheck:
         rules[f"check.{_constraint_name(constraint)}"] = (
             f"count(*) FILTER (WHERE ({condition}) IS FALSE)"
         )
+    staging = qualified(STAGING_SCHEMA, name)
     for key in _unique_keys(table_spec):
         columns = ", ".join(f"s.{qi(c)}" for c in key)
         not_null = " AND ".join(f"s.{qi(c)} IS NOT NULL" for c in key)
-        distinct = f"ROW({columns})" if len(key) > 1 else columns
-        rules[f"unique.{'+'.join(key)}"] = (
-            f"count(*) FILTER (WHERE {not_null}) - count(DISTINCT {distinct})"
-        )
+        if len(key) == 1:
+            # A sort of plain values inside the same scan.
+            sql = f"count(*) FILTER (WHERE {not_null}) - count(DISTINCT {columns})"
+        else:
+            # count(DISTINCT ROW(...)) sorts records (slow generic comparisons); a sorted
+            # GROUP BY on the columns themselves costs a third (1.5M fact keys: 0.7 s).
+            sql = (
+                f"(SELECT coalesce(sum(d.n - 1), 0) FROM (SELECT count(*) AS n FROM {staging} "
+                f"AS s WHERE {not_null} GROUP BY {columns} HAVING count(*) > 1) AS d)"
+            )
+        rules[f"unique.{'+'.join(key)}"] = sql
     selects = ", ".join(f"{sql} AS {qi(rule)}" for rule, sql in rules.items())
     # CHECK expressions name bare columns, so the staged table is aliased and unqualified.
-    query = text(f"SELECT {selects} FROM {qualified(STAGING_SCHEMA, name)} AS s")
+    query = text(f"SELECT {selects} FROM {staging} AS s")
 
     def check(conn: Connection) -> AuditResult:
+        # A hashed GROUP BY of a million keys outgrows work_mem and is twice as slow.
+        conn.execute(text("SET LOCAL enable_hashagg = off"))
         row = conn.execute(query).mappings().one()
+        conn.execute(text("SET LOCAL enable_hashagg TO DEFAULT"))
         return _result(f"staged_constraints.{name}", {k: int(v) for k, v in row.items()})
 
     check.__name__ = f"staged_constraints_{name}"

@@ -99,8 +99,11 @@ def _create_keymap(conn: Connection, table_spec: TableSpec, select: str | None =
     conn.execute(text(f"ANALYZE {keymap(table_spec.name)}"))
 
 
-def _source_sql(table_spec: TableSpec) -> tuple[list[str], str]:
-    """Published column names and a SELECT giving them from staging (keys resolved)."""
+def _source_sql(table_spec: TableSpec, outer: bool = False) -> tuple[list[str], str]:
+    """Published column names and a SELECT giving them from staging (keys resolved).
+
+    With `outer`, staged rows whose natural keys do not resolve are kept, keys NULL.
+    """
     published = [c.name for c in table_spec.table.columns if c.name != table_spec.surrogate]
     joins = []
     expressions = []
@@ -110,7 +113,7 @@ def _source_sql(table_spec: TableSpec) -> tuple[list[str], str]:
             key_map = maps[column]
             alias = f"k_{column}"
             joins.append(
-                f"JOIN {keymap(key_map.dimension)} AS {alias} "
+                f"{'LEFT JOIN' if outer else 'JOIN'} {keymap(key_map.dimension)} AS {alias} "
                 f"ON {alias}.{qi(key_map.natural)} = s.{qi(key_map.natural)}"
             )
             expressions.append(f"{alias}.{qi(column)}")
@@ -200,26 +203,59 @@ def _publish_dimension(conn: Connection, table_spec: TableSpec, bulk: bool) -> T
     return TableCounts(inserted=inserted, updated=updated, deleted=0, rows=rows)
 
 
+def _fact_diff(conn: Connection, table_spec: TableSpec) -> str:
+    """One full join of the keyed staged rows with the published fact.
+
+    Each result row is a staged row that is new, changed or unresolved (`_staged`
+    true, its conflict key NULL when a natural key did not resolve), or a published row
+    whose grain is no longer staged (`_staged` NULL, its key in `_old_<column>`). An
+    identical re-run yields no row, after one pass over each side.
+    """
+    _, select = _source_sql(table_spec, outer=True)
+    key = list(table_spec.conflict_key)
+    values = table_spec.value_columns
+    diff = _temp("diff", table_spec.name)
+    old_key = ", ".join(f"p.{qi(c)} AS {qi('_old_' + c)}" for c in key)
+    unresolved = " OR ".join(f"n.{qi(c)} IS NULL" for c in key)
+    staged_select = "SELECT true AS _staged, " + select.removeprefix("SELECT ")
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE {diff} ON COMMIT DROP AS "
+            f"SELECT n.*, {old_key} FROM ({staged_select}) AS n "
+            f"FULL JOIN {table_spec.published} AS p ON {_same_key(key, 'p', 'n')} "
+            f"WHERE n._staged IS NULL OR p.{qi(key[0])} IS NULL OR {unresolved} "
+            f"OR {_row(values, 'p')} IS DISTINCT FROM {_row(values, 'n')}"
+        )
+    )
+    return diff
+
+
 def _publish_fact(conn: Connection, table_spec: TableSpec, bulk: bool) -> TableCounts:
     staged = _count(conn, table_spec.staging)
-    columns, select = _source_sql(table_spec)
     if bulk:
+        columns, select = _source_sql(table_spec)
         insert = f"INSERT INTO {table_spec.published} ({_cols(columns)}) {select}"
         inserted = mapped = int(conn.execute(text(insert)).rowcount)
         updated = deleted = 0
     else:
-        source = _temp("source", table_spec.name)
-        conn.execute(text(f"CREATE TEMP TABLE {source} ON COMMIT DROP AS {select}"))
-        conn.execute(text(f"ANALYZE {source}"))
-        mapped = _count(conn, source)
+        diff = _fact_diff(conn, table_spec)
         key = table_spec.conflict_key
+        resolved = " AND ".join(f"d.{qi(c)} IS NOT NULL" for c in key)
+        unmapped = int(
+            conn.execute(
+                text(f"SELECT count(*) FROM {diff} AS d WHERE d._staged AND NOT ({resolved})")
+            ).scalar_one()
+        )
+        mapped = staged - unmapped
+        gone = " AND ".join(f"p.{qi(c)} = d.{qi('_old_' + c)}" for c in key)
         deleted = conn.execute(
             text(
-                f"DELETE FROM {table_spec.published} AS p WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {source} AS n WHERE {_same_key(key, 'n', 'p')})"
+                f"DELETE FROM {table_spec.published} AS p USING {diff} AS d "
+                f"WHERE d._staged IS NULL AND {gone}"
             )
         ).rowcount
-        inserted, updated = _upsert(conn, table_spec, _changed_rows(conn, table_spec, source))
+        changed = f"(SELECT * FROM {diff} AS d WHERE d._staged AND {resolved})"
+        inserted, updated = _upsert(conn, table_spec, changed)
     if mapped != staged:
         # The audit guarantees every natural key resolves; this guards a skipped audit.
         raise DataQualityError(

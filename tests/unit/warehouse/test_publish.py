@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import Engine
 
-from etl.errors import TransientError
+from etl.errors import DataQualityError, TransientError
 from etl.warehouse.checksum import checksums
 from etl.warehouse.load import LoadResult
 from etl.warehouse.publish import PUBLISH_LOCK_KEY, publish
@@ -156,6 +156,21 @@ def test_dimension_rows_leaving_the_source_are_kept_and_their_facts_removed(
     # and a publication that comes back keeps its key
     _stage_and_publish(engine, staged_frames())
     assert _keys(engine, "dim_publication", "pmid", "publication_key") == keys
+
+
+@pytest.mark.parametrize("published_before", [False, True], ids=["first_load", "rerun"])
+def test_a_fact_key_missing_from_its_dimension_aborts_the_publish(
+    engine: Engine, published_before: bool
+) -> None:
+    # The audit reports this; publish must refuse it too when called without the audit.
+    if published_before:
+        _stage_and_publish(engine, staged_frames())
+    before = _sums(engine)
+    frames = staged_frames()
+    frames["fact_publication_technology"].loc[0, "pmid"] = 999
+    with pytest.raises(DataQualityError, match="1 staged rows have natural keys missing"):
+        _stage_and_publish(engine, frames)
+    assert _sums(engine) == before
 
 
 @pytest.mark.parametrize("fail_at", ["publish:dim_company", "publish:fact_company_score"])
