@@ -343,8 +343,50 @@ def _split_blank_rows(path: Path, frame: pd.DataFrame) -> RawTable:
         np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + rows_in_file, dtype=np.int64), name="row_number"
     )
     frame = frame.set_axis(row_number, axis=0)
-    kept = frame[~blank] if blank_rows else frame
+    kept = select_rows(frame, ~blank) if blank_rows else frame
     return RawTable(path=path, frame=kept, rows_in_file=rows_in_file, blank_rows=blank_rows)
+
+
+def select_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """`frame[mask]` for a positional bool mask, text columns filtered by Arrow chunk by chunk.
+
+    pandas selects from an Arrow column with `take`, which first joins its chunks into
+    one array: for 1 GB of abstracts, seconds and a transient copy; `filter` copies only
+    the kept values of each chunk.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    keep = pa.array(mask)
+    runs = _kept_runs(mask)
+    index = frame.index[mask]
+    columns = {}
+    # A loop over the columns, not over rows.
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        if column.dtype == TEXT:
+            chunks = pa.array(column.array)
+            if isinstance(chunks, pa.Array):
+                chunks = pa.chunked_array([chunks])
+            if runs is not None:  # a few rows dropped: the kept runs as slices, no copy
+                pieces = [chunks.slice(start, stop - start).chunks for start, stop in runs]
+                kept = pa.chunked_array([c for piece in pieces for c in piece], chunks.type)
+            else:
+                kept = pc.filter(chunks, keep)
+            columns[name] = pd.Series(pd.arrays.ArrowStringArray(kept), index=index)
+        else:
+            columns[name] = column[mask]
+    return pd.DataFrame(columns, index=index, columns=frame.columns)
+
+
+_MAX_SLICED_RUNS = 256
+
+
+def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
+    """(start, stop) of each run of kept rows, or None when there are too many runs for
+    slices to beat a copy (each slice becomes one Arrow chunk)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).astype(np.int8)))
+    if edges.size // 2 > _MAX_SLICED_RUNS:
+        return None
+    return [(int(start), int(stop)) for start, stop in edges.reshape(-1, 2)]
 
 
 def _blank_mask(frame: pd.DataFrame) -> np.ndarray:
@@ -358,6 +400,10 @@ def _blank_mask(frame: pd.DataFrame) -> np.ndarray:
         positions = np.flatnonzero(candidates)
         if positions.size == 0:
             break
-        values = frame[name].iloc[positions]
-        candidates[positions] = (values.str.strip() == "").to_numpy(dtype=bool)
+        values = pa.array(frame[name].array)  # the column's Arrow strings, no copy
+        if positions.size < len(frame):
+            # Filtered by Arrow: pandas' positional take would first join the chunks.
+            values = pc.filter(values, pa.array(candidates))
+        blank = pc.equal(pc.utf8_trim_whitespace(values), "")
+        candidates[positions] = pc.fill_null(blank, False).to_numpy(zero_copy_only=False)
     return candidates

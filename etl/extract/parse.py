@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.extract.columns import PLACEHOLDERS, REJECTED_COLUMNS, ColumnRule
-from etl.extract.files import TEXT, RawTable
+from etl.extract.files import TEXT, RawTable, select_rows
 from etl.extract.result import ExtractResult
 
 _PLACEHOLDER_VALUES = pa.array(PLACEHOLDERS, type=pa.large_string())
@@ -47,6 +47,9 @@ _THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 
 _MAX_EXACT_INT = 2**53
 _LONG_TEXT_BYTES = 128  # mean value size above which stripping looks before it trims
+# Column size above which stripping looks before it trims whatever the value size: a
+# trimmed copy of every title would sit next to the raw one until the stage ends.
+_TRIM_ALL_MAX_BYTES = 16 * 2**20
 
 Normaliser = Callable[[pd.Series], pd.Series]
 Mask = pd.Series | np.ndarray
@@ -86,14 +89,16 @@ def clean_text(values: pd.Series) -> pd.Series:
 
 def _strip(array: pa.ChunkedArray) -> pa.ChunkedArray:
     total_bytes = pc.sum(pc.binary_length(array)).as_py() or 0
-    if total_bytes <= _LONG_TEXT_BYTES * len(array):
+    if total_bytes <= _LONG_TEXT_BYTES * len(array) and total_bytes <= _TRIM_ALL_MAX_BYTES:
         return pc.utf8_trim_whitespace(array)  # short values: trimming them all is cheapest
-    # Long texts (1 kB abstracts): find the few values that need trimming from their first
-    # and last bytes, and trim only those.
+    # Long texts (1 kB abstracts) or big columns: find the few values that need trimming
+    # from their first and last bytes, and trim only those.
     raw = array.cast(pa.large_binary())
     starts = [pc.binary_slice(raw, 0, width) for width in (1, 2, 3)]
     ends = [pc.binary_slice(raw, -width) for width in (1, 2, 3)]
-    needs_strip = pc.or_(_is_space_edge(*starts), _is_space_edge(*ends))
+    # An empty value has nothing to trim (and is most often a missing abstract).
+    edges = pc.or_(_is_space_edge(*starts), _is_space_edge(*ends))
+    needs_strip = pc.and_(edges, pc.greater(pc.binary_length(raw), 0))
     return _rewrite_chunks(array, as_bool(needs_strip), _strip_masked)
 
 
@@ -113,7 +118,20 @@ def _strip_masked(chunk: pa.Array, mask: pa.Array) -> pa.Array:
 
 
 def _null_masked(chunk: pa.Array, mask: pa.Array) -> pa.Array:
-    return pc.if_else(mask, pa.scalar(None, chunk.type), chunk)
+    """`chunk` with the masked values null: a new validity bitmap over the same offsets
+    and bytes (Arrow ignores what lies under a null), so the text is not copied."""
+    valid = as_bool(pc.and_(pc.is_valid(chunk), pc.invert(mask)))
+    bits = np.zeros(chunk.offset + len(chunk), dtype=bool)
+    bits[chunk.offset :] = valid
+    validity = pa.py_buffer(np.packbits(bits, bitorder="little"))
+    _, offsets, data = chunk.buffers()
+    return pa.Array.from_buffers(
+        chunk.type,
+        len(chunk),
+        [validity, offsets, data],
+        null_count=int(len(chunk) - valid.sum()),
+        offset=chunk.offset,
+    )
 
 
 def _placeholder_mask(array: pa.ChunkedArray) -> np.ndarray:
@@ -373,7 +391,7 @@ def build_result(
 ) -> ExtractResult:
     kept = ~rejects.mask
     # Filtering copies every column (1 GB of abstracts at 1M rows): only when needed.
-    data = (parsed.data if kept.all() else parsed.data[kept]).reset_index()
+    data = (parsed.data if kept.all() else select_rows(parsed.data, kept)).reset_index()
     data = data[[*parsed.data.columns, "row_number"]].astype({"row_number": "int64"})
     # Counted over loaded rows only: a rejected row keeps its raw values, nothing is nulled.
     counts = {column: int((mask & kept).sum()) for column, mask in parsed.nulled.items()}
@@ -392,7 +410,7 @@ def build_result(
 def rejected_frame(source: str, table: RawTable, rejects: RowRejects) -> pd.DataFrame:
     mask = rejects.mask
     # Selecting from chunked Arrow columns costs even for no rows: skip it when possible.
-    rows = table.frame[mask] if mask.any() else table.frame.iloc[:0]
+    rows = select_rows(table.frame, mask) if mask.any() else table.frame.iloc[:0]
     frame = pd.DataFrame(
         {
             "source": source,

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from etl.errors import RejectedRatioError
 from etl.extract.files import resolve_source_path
@@ -17,6 +22,10 @@ from etl.pipeline.context import RunContext
 logger = logging.getLogger(__name__)
 
 _CHECKSUM_CHUNK = 8 * 1024 * 1024
+ROW_GROUP_ROWS = 65_536
+# Clean files written in the order the transform sorts them in: its sort then finds the
+# rows in order and copies nothing (at 1M articles, 1 GB of abstracts).
+SORT_KEYS = {"pubmed_articles": "pmid"}
 
 
 @dataclass(frozen=True)
@@ -53,21 +62,74 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """`table.take(rows)`, gathered chunk by chunk: Arrow's take over a column of
+    hundreds of chunks (a CSV read) holds several hundred MB more while it runs."""
+    columns = []
+    # A loop over the columns, then over each column's chunks, not over rows.
+    for column in table.columns:
+        if column.num_chunks <= 1:
+            columns.append(column.take(pa.array(rows)))
+            continue
+        starts = np.cumsum([0] + [len(chunk) for chunk in column.chunks])
+        owner = np.searchsorted(starts, rows, side="right") - 1
+        by_chunk = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[by_chunk], np.arange(column.num_chunks + 1))
+        pieces = [
+            column.chunk(c).take(pa.array(rows[by_chunk[lo:hi]] - starts[c]))
+            for c, (lo, hi) in enumerate(pairwise(bounds))
+            if hi > lo
+        ]
+        gathered = pa.concat_arrays(pieces)
+        columns.append(gathered.take(pa.array(np.argsort(by_chunk))))
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def write_clean_parquet(frame: pd.DataFrame, path: Path, sort_key: str | None = None) -> None:
+    """`frame` as Parquet (pandas metadata kept, no index) in row groups of ROW_GROUP_ROWS,
+    ordered by `sort_key` (a unique integer column) when given.
+
+    Sorting is done one row group at a time (`take` of that group's rows), so no sorted
+    copy of the whole frame is ever held.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    order = None
+    if sort_key is not None and len(frame):
+        keys = frame[sort_key].to_numpy(dtype="int64")
+        if (np.diff(keys) < 0).any():
+            order = np.argsort(keys, kind="stable")
+    with pq.ParquetWriter(path, table.schema) as writer:
+        # A loop over row groups (a few per million rows), not over rows.
+        for start in range(0, max(len(frame), 1), ROW_GROUP_ROWS):
+            if order is None:
+                group = table.slice(start, ROW_GROUP_ROWS)
+            else:
+                group = _take_rows(table, order[start : start + ROW_GROUP_ROWS])
+            writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+
+
 def extract_source(ctx: RunContext, source: str) -> SourceOutcome:
     """Read one source, write its clean and rejected rows as Parquet, and count everything."""
     settings = ctx.settings
     path = resolve_source_path(settings.paths.raw_dir, settings.sources.get(source).file)
     started = pd.Timestamp.now()
-    result = READERS[source](path)
+    # The checksum reads the file in a thread while the reader parses it (hashlib
+    # releases the GIL): about a second saved at 1M articles.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checksum = pool.submit(file_sha256, path)
+        result = READERS[source](path)
+        sha256 = checksum.result()
     out_dir = ctx.stage_dir("extract")
     data_path = out_dir / f"{source}.parquet"
     rejected_path = out_dir / f"{source}.rejected.parquet"
-    result.data.to_parquet(data_path, index=False)
+    write_clean_parquet(result.data, data_path, SORT_KEYS.get(source))
+    # Arrow keeps freed pages for reuse; give them back before the next source or stage.
+    pa.default_memory_pool().release_unused()
     result.rejected.to_parquet(rejected_path, index=False)
     outcome = SourceOutcome(
         source=source,
         file=str(path),
-        sha256=file_sha256(path),
+        sha256=sha256,
         rows_in_file=result.rows_in_file,
         loaded=len(result.data),
         rejected=len(result.rejected),

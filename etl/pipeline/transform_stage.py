@@ -11,14 +11,37 @@ import pandas as pd
 from etl.pipeline.context import RunContext
 from etl.pipeline.extract_stage import SourceOutcome
 from etl.pipeline.summary import StageOutcome
-from etl.transform.pipeline import transform_tables, write_tables
+from etl.transform.pipeline import (
+    COMPANY_INPUT,
+    PUBLICATION_INPUT,
+    TRL_INPUT,
+    transform_tables,
+    write_tables,
+)
 
 logger = logging.getLogger(__name__)
 
 
+INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "trl_predictions": TRL_INPUT,
+    "pubmed_articles": PUBLICATION_INPUT,
+    "biotech_companies": COMPANY_INPUT,
+}
+
+
+def read_clean_source(name: str, path: str) -> pd.DataFrame:
+    """The columns the transform reads from one extract Parquet file, text kept in Arrow.
+
+    The file's pandas metadata says `string`; read under the default (python) storage,
+    every abstract would become a Python object, then go back to Arrow in the transform.
+    """
+    with pd.option_context("mode.string_storage", "pyarrow"):
+        return pd.read_parquet(path, columns=list(INPUT_COLUMNS[name]))
+
+
 def transform_sources(ctx: RunContext, outcomes: Mapping[str, SourceOutcome]) -> StageOutcome:
     started = time.perf_counter()
-    frames = {name: pd.read_parquet(o.data_path) for name, o in outcomes.items()}
+    frames = {name: read_clean_source(name, o.data_path) for name, o in outcomes.items()}
     result = transform_tables(
         frames["trl_predictions"], frames["pubmed_articles"], frames["biotech_companies"]
     )

@@ -102,7 +102,7 @@ COMPANY_INPUT = (
 )
 
 PARQUET_COMPRESSION = "zstd"
-ROW_GROUP_ROWS = 262_144
+ROW_GROUP_ROWS = 65_536
 
 
 @dataclass(frozen=True)
