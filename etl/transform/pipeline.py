@@ -24,11 +24,15 @@ from sqlalchemy.types import TypeEngine
 
 from etl.errors import DataError
 from etl.transform.checks import require_columns, require_unique
-from etl.transform.companies import build_dim_company, build_fact_financial
+from etl.transform.companies import METRICS, build_dim_company, build_fact_financial
 from etl.transform.company_scores import build_fact_company_score
 from etl.transform.dates import build_dim_date
 from etl.transform.publications import build_publication_tables
-from etl.transform.technologies import build_dim_technology, build_fact_trl_prediction
+from etl.transform.technologies import (
+    TRL_FACT_COLUMNS,
+    build_dim_technology,
+    build_fact_trl_prediction,
+)
 from etl.transform.vector import TEXT
 from etl.warehouse.schema import PUBLISHED_TABLES
 from etl.warehouse.staged import NATURAL_KEY_OF, STAGED_COLUMNS, staged_columns
@@ -39,24 +43,8 @@ TABLES = {table.name: table for table in PUBLISHED_TABLES}
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 # Columns the transform reads from each clean source frame (readers' output names).
-TRL_INPUT = (
-    "technology",
-    "forecast_year",
-    "current_year",
-    "current_trl",
-    "predicted_trl",
-    "trl_change",
-    "years_gap",
-    "annual_change_rate",
-    "change_category",
-    "current_category",
-    "predicted_category",
-    "current_stage",
-    "predicted_stage",
-    "confidence_pct",
-    "historical_data_points",
-    "model_used",
-)
+# The TRL fact carries every clean TRL column, plus the date key the transform derives.
+TRL_INPUT = tuple(c for c in TRL_FACT_COLUMNS if c != "forecast_date_key")
 PUBLICATION_INPUT = (
     "pmid",
     "title",
@@ -84,17 +72,7 @@ COMPANY_INPUT = (
     "sic_description",
     "industry_category",
     "fiscal_year",
-    "revenues",
-    "net_income_loss",
-    "operating_income_loss",
-    "assets",
-    "liabilities",
-    "stockholders_equity",
-    "cash_and_equivalents",
-    "rd_expense",
-    "operating_cash_flow",
-    "goodwill",
-    "intangible_assets",
+    *METRICS,
     "patents_issued",
     "data_completeness",
     "data_freshness",

@@ -15,6 +15,7 @@ import pandas as pd
 from etl.transform.dates import year_end_key
 from etl.transform.normalise import technology_token
 from etl.transform.vector import TEXT, as_float, as_int, clean_labels, map_uniques
+from etl.warehouse.staged import STAGED_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -65,25 +66,7 @@ KNOWN_DISPLAY_NAMES: dict[str, str] = {
     "xenotransplantation": "Xenotransplantation",
 }
 
-TRL_FACT_COLUMNS = (
-    "technology",
-    "forecast_year",
-    "forecast_date_key",
-    "current_year",
-    "current_trl",
-    "predicted_trl",
-    "trl_change",
-    "years_gap",
-    "annual_change_rate",
-    "change_category",
-    "current_category",
-    "predicted_category",
-    "current_stage",
-    "predicted_stage",
-    "confidence_pct",
-    "historical_data_points",
-    "model_used",
-)
+TRL_FACT_COLUMNS = tuple(STAGED_COLUMNS["fact_trl_prediction"])
 _TRL_INT_COLUMNS = (
     "forecast_year",
     "current_year",
