@@ -14,15 +14,15 @@ import json
 import os
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
+
+from etl.warehouse.bench_load import fresh_database
 
 TEST_DATABASE_ENV = "ABI_TEST_DATABASE_URL"
 
@@ -40,17 +40,8 @@ def _server_url() -> URL:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """URL of a new, empty database, dropped after the test."""
-    server = _server_url()
-    name = f"abi_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(_server_url()) as url:
+        yield url
 
 
 # Real notification receivers on 127.0.0.1: an HTTP server that records JSON bodies

@@ -25,19 +25,14 @@ of ""), so frame position + 2 is the real sheet row number. Measured on a 100,00
     python_calamine to_python(skip_empty_area=False) only ...... 1.40 s (no DataFrame yet)
     pandas.read_excel(engine="openpyxl", dtype=str) ............ 21.6 s (1 run)
     openpyxl load_workbook(read_only=True).iter_rows ........... 20.7 s (1 run)
-Command (file written by openpyxl write_only from a 100,000-row pubmed-like frame):
-    .venv/bin/python - pubmed_100k.xlsx <<'EOF'
-    import sys, time, pandas as pd, openpyxl
-    from python_calamine import CalamineWorkbook
-    f = sys.argv[1]
-    for label, fn in [
-        ("calamine", lambda: pd.read_excel(f, engine="calamine", dtype=str)),
-        ("to_python", lambda: CalamineWorkbook.from_path(f).get_sheet_by_index(0)
-            .to_python(skip_empty_area=False)),
-        ("openpyxl", lambda: pd.read_excel(f, engine="openpyxl", dtype=str)),
-    ]:
-        s = time.perf_counter(); fn(); print(label, time.perf_counter() - s)
-    EOF
+Commands (file written by openpyxl write_only from a 100,000-row pubmed-like frame):
+    .venv/bin/python -m timeit -n 1 -r 3 -s "import pandas as pd" \
+        "pd.read_excel('pubmed_100k.xlsx', engine='calamine', dtype=str)"
+    .venv/bin/python -m timeit -n 1 -r 3 -s "from python_calamine import CalamineWorkbook" \
+        "CalamineWorkbook.from_path('pubmed_100k.xlsx').get_sheet_by_index(0)
+        .to_python(skip_empty_area=False)"
+    .venv/bin/python -m timeit -n 1 -r 1 -s "import pandas as pd" \
+        "pd.read_excel('pubmed_100k.xlsx', engine='openpyxl', dtype=str)"
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from etl.transform.companies import METRICS
 from etl.transform.pipeline import transform_tables, write_tables
 from etl.transform.vector import TEXT
 
@@ -162,19 +163,7 @@ def companies(count: int = 700, years: int = 6, seed: int = 1) -> pd.DataFrame:
             "year_availability": pd.array(rng.uniform(0, 1, size), dtype="Float64"),
         }
     )
-    for column in (
-        "revenues",
-        "net_income_loss",
-        "operating_income_loss",
-        "assets",
-        "liabilities",
-        "stockholders_equity",
-        "cash_and_equivalents",
-        "rd_expense",
-        "operating_cash_flow",
-        "goodwill",
-        "intangible_assets",
-    ):
+    for column in METRICS:
         frame[column] = money(1e8, 0.4 if column == "revenues" else 0.1)
     frame["revenues"] = frame["revenues"].abs()
     frame["row_number"] = np.arange(2, size + 2)
