@@ -54,9 +54,11 @@ def bench(  # noqa: PLR0917 - typer maps each option to a parameter
             figure["peak_rss_mb"],
         )
     logger.info(
-        "bench=summary etl_seconds=%s load_over_raw_copy=%s peak_rss_mb=%s json=%s",
+        "bench=summary etl_seconds=%s load_over_raw_copy=%s load_over_raw_copy_keyed=%s "
+        "peak_rss_mb=%s json=%s",
         figures["extract_transform_load_seconds"],
         figures["load_over_raw_copy"],
+        figures["load_over_raw_copy_keyed"],
         figures["peak_rss_mb"],
         path,
     )

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from etl.cli.main import app
 
 
-def test_bench_reports_every_stage_and_both_baselines(
+def test_bench_reports_every_stage_and_every_baseline(
     pg_url: str, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setenv("ABI_WAREHOUSE_URL", pg_url)
@@ -19,11 +19,13 @@ def test_bench_reports_every_stage_and_both_baselines(
     assert result.exit_code == 0, result.output
     figures = json.loads((out / "bench-400.json").read_text())
     assert set(figures["stages"]) == {"extract", "transform", "load", "validate"}
-    assert set(figures["baselines"]) == {"raw_copy_floor", "pandas_to_sql"}
+    assert set(figures["baselines"]) == {"raw_copy_floor", "raw_copy_keyed", "pandas_to_sql"}
     assert figures["stages"]["extract"]["rows"] >= 400 + 100  # publications + TRL rows at least
     # The baselines copy exactly the rows the load published.
     loaded = figures["stages"]["load"]["rows"]
     assert figures["baselines"]["raw_copy_floor"]["rows"] == loaded
+    assert figures["baselines"]["raw_copy_keyed"]["rows"] == loaded
     assert figures["baselines"]["pandas_to_sql"]["rows"] == loaded
     assert figures["load_over_raw_copy"] > 0
+    assert figures["load_over_raw_copy_keyed"] > 0
     assert figures["peak_rss_mb"] > 0

@@ -78,6 +78,13 @@ def _as_float(column: str) -> Callable[[pd.DataFrame], None]:
     return mutate
 
 
+def _as_int(column: str) -> Callable[[pd.DataFrame], None]:
+    def mutate(frame: pd.DataFrame) -> None:
+        frame[column] = range(len(frame))
+
+    return mutate
+
+
 def _duplicate(columns: list[str], row: int, of: int) -> Callable[[pd.DataFrame], None]:
     def mutate(frame: pd.DataFrame) -> None:
         frame.loc[row, columns] = frame.loc[of, columns].to_numpy()
@@ -97,6 +104,11 @@ CASES = {
         "trl_predictions",
         _as_float("forecast_year"),
         {("type_int", "forecast_year"): ("error", None, "float64")},  # GX's name for Float64
+    ),
+    "text_column_as_int": (
+        "pubmed_articles",
+        _as_int("country"),
+        {("type_text", "country"): ("error", None, "int64")},
     ),
     "null_ratio_over_limit": (
         "pubmed_articles",
