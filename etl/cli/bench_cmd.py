@@ -55,10 +55,12 @@ def bench(  # noqa: PLR0917 - typer maps each option to a parameter
         )
     logger.info(
         "bench=summary etl_seconds=%s load_over_raw_copy=%s load_over_raw_copy_keyed=%s "
-        "peak_rss_mb=%s json=%s",
+        "reload_over_raw_copy=%s reload_over_raw_copy_keyed=%s peak_rss_mb=%s json=%s",
         figures["extract_transform_load_seconds"],
         figures["load_over_raw_copy"],
         figures["load_over_raw_copy_keyed"],
+        figures["reload_over_raw_copy"],
+        figures["reload_over_raw_copy_keyed"],
         figures["peak_rss_mb"],
         path,
     )

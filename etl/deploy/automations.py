@@ -2,10 +2,11 @@
 
 Two automations, one per kind of trigger, created or updated by name:
 
-- "<deployment>: run failed or crashed" (reactive): a flow run of the deployment
-  enters Failed, TimedOut or Crashed. The flow's own hooks also send a notice on
-  failure (with row counts); the automation still alerts when the run's process died
-  before any hook could run.
+- "<deployment>: run crashed" (reactive): a flow run of the deployment enters Crashed.
+  Failed and TimedOut runs are left to the flow's own hooks, which send a richer notice
+  (row counts, error) from inside the run: alerting on them here too sent every failure
+  twice. A crash is the case where the run's process may have died before any hook
+  could run, so the server alerts as well.
 - "<deployment>: run late" (proactive): a flow run of the deployment became Late and
   no worker picked it up (no Pending/Running/... event) within `late_after`: no
   worker online, pool or queue paused, wrong queue. Nothing in-process can report that.
@@ -31,9 +32,7 @@ from etl.deploy.notifications import SavedBlock
 logger = logging.getLogger(__name__)
 
 DEFAULT_LATE_AFTER = timedelta(minutes=15)
-FAILURE_EVENTS = frozenset(
-    {"prefect.flow-run.Failed", "prefect.flow-run.TimedOut", "prefect.flow-run.Crashed"}
-)
+CRASH_EVENTS = frozenset({"prefect.flow-run.Crashed"})
 # Any state after Late means the run left it: picked up, or settled by someone.
 PICKED_UP_EVENTS = frozenset(
     {
@@ -64,9 +63,14 @@ Outcome = Literal["created", "updated", "unchanged"]
 
 def automation_names(deployment_name: str) -> tuple[str, str]:
     return (
-        f"abi-etl {deployment_name}: run failed or crashed",
+        f"abi-etl {deployment_name}: run crashed",
         f"abi-etl {deployment_name}: run late",
     )
+
+
+def retired_automation_names(deployment_name: str) -> tuple[str, ...]:
+    """Names earlier versions created; registration deletes them."""
+    return (f"abi-etl {deployment_name}: run failed or crashed",)
 
 
 def _actions(blocks: list[SavedBlock]) -> list[SendNotification | DoNothing]:
@@ -82,7 +86,7 @@ def build_automations(
     late_after: timedelta = DEFAULT_LATE_AFTER,
 ) -> list[AutomationCore]:
     """The desired automations for one deployment, as plain models (not yet saved)."""
-    failed_name, late_name = automation_names(deployment_name)
+    crashed_name, late_name = automation_names(deployment_name)
     flow_runs = {"prefect.resource.id": "prefect.flow-run.*"}
     of_deployment = {
         "prefect.resource.role": "deployment",
@@ -91,15 +95,16 @@ def build_automations(
     channels = ", ".join(b.name for b in blocks) or "no notification block configured"
     return [
         AutomationCore(
-            name=failed_name,
-            description=f"A run of {deployment_name} failed, timed out or crashed. "
+            name=crashed_name,
+            description=f"A run of {deployment_name} crashed (failures are reported by "
+            "the flow's own hooks). "
             f"Notifies: {channels}. Managed by `abi-etl register`.",
             enabled=True,
             tags=TAGS,
             trigger=EventTrigger(
                 match=flow_runs,
                 match_related=of_deployment,
-                expect=set(FAILURE_EVENTS),
+                expect=set(CRASH_EVENTS),
                 posture=Posture.Reactive,
                 threshold=1,
                 within=timedelta(0),
@@ -164,3 +169,14 @@ async def ensure_automation(client: PrefectClient, desired: AutomationCore) -> O
     await client.update_automation(keep.id, wanted)
     logger.info("event=automation_updated name=%r id=%s", desired.name, keep.id)
     return "updated"
+
+
+async def delete_retired_automations(client: PrefectClient, deployment_name: str) -> list[str]:
+    """Delete the automations earlier versions created under names no longer used."""
+    deleted = []
+    for name in retired_automation_names(deployment_name):
+        for automation in await client.read_automations_by_name(name):
+            await client.delete_automation(automation.id)
+            logger.info("event=automation_retired name=%r id=%s", name, automation.id)
+            deleted.append(name)
+    return deleted

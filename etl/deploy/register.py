@@ -13,7 +13,12 @@ from prefect.client.orchestration import get_client
 
 from etl.config.settings import Settings
 from etl.deploy.api import wait_for_api
-from etl.deploy.automations import DEFAULT_LATE_AFTER, build_automations, ensure_automation
+from etl.deploy.automations import (
+    DEFAULT_LATE_AFTER,
+    build_automations,
+    delete_retired_automations,
+    ensure_automation,
+)
 from etl.deploy.deployments import deployment_id, run_prefect_deploy
 from etl.deploy.notifications import ensure_notification_blocks
 from etl.deploy.pool import ensure_work_pool, ensure_work_queue
@@ -87,6 +92,8 @@ async def _register(settings: Settings, options: RegistrationOptions) -> Registr
             scheduled_id, scheduled.name, blocks, late_after=options.late_after
         ):
             report.automations[automation.name] = await ensure_automation(client, automation)
+        for name in await delete_retired_automations(client, scheduled.name):
+            report.automations[name] = "deleted"
     return report
 
 

@@ -25,7 +25,7 @@ from integration.helpers import (
 pytestmark = pytest.mark.integration
 
 AUTOMATIONS = (
-    "abi-etl daily-etl: run failed or crashed",
+    "abi-etl daily-etl: run crashed",
     "abi-etl daily-etl: run late",
 )
 
@@ -87,7 +87,8 @@ def test_automations_watch_the_deployment(api: httpx.Client, deployment: dict[st
         related = json.dumps(by_name[name]["trigger"]["match_related"])
         assert f"prefect.deployment.{deployment['id']}" in related
     failed = by_name[AUTOMATIONS[0]]["trigger"]
-    assert {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"} <= set(failed["expect"])
+    assert failed["expect"] == ["prefect.flow-run.Crashed"]  # failures: the flow's hooks
+    assert "abi-etl daily-etl: run failed or crashed" not in by_name  # retired name
     late = by_name[AUTOMATIONS[1]]["trigger"]
     assert late["posture"] == "Proactive"
     assert late["after"] == ["prefect.flow-run.Late"]

@@ -18,7 +18,7 @@ def test_bench_reports_every_stage_and_every_baseline(
     )
     assert result.exit_code == 0, result.output
     figures = json.loads((out / "bench-400.json").read_text())
-    assert set(figures["stages"]) == {"extract", "transform", "load", "validate"}
+    assert set(figures["stages"]) == {"extract", "transform", "load", "validate", "reload"}
     assert set(figures["baselines"]) == {"raw_copy_floor", "raw_copy_keyed", "pandas_to_sql"}
     assert figures["stages"]["extract"]["rows"] >= 400 + 100  # publications + TRL rows at least
     # The baselines copy exactly the rows the load published.
@@ -28,4 +28,6 @@ def test_bench_reports_every_stage_and_every_baseline(
     assert figures["baselines"]["pandas_to_sql"]["rows"] == loaded
     assert figures["load_over_raw_copy"] > 0
     assert figures["load_over_raw_copy_keyed"] > 0
+    assert figures["stages"]["reload"]["rows"] == loaded
+    assert figures["reload_over_raw_copy"] > 0
     assert figures["peak_rss_mb"] > 0

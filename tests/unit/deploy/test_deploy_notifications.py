@@ -1,4 +1,4 @@
-"""Notification blocks and automations built from the settings (no server needed)."""
+"""Notification blocks and automations built from the settings; retiring old automations."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ import asyncio
 import uuid
 from pathlib import Path
 
+import pytest
+from prefect.client.orchestration import get_client
 from pydantic import SecretStr
 
 from etl.config.settings import Settings, load_settings
-from etl.deploy.automations import _comparable, automation_names, build_automations
+from etl.deploy.automations import (
+    _comparable,
+    automation_names,
+    build_automations,
+    delete_retired_automations,
+    ensure_automation,
+    retired_automation_names,
+)
 from etl.deploy.blocks import AbiSmtpEmail
 from etl.deploy.notifications import SavedBlock, email_block, webhook_block
 
@@ -73,7 +82,8 @@ def test_automations_target_the_deployment() -> None:
         [action] = automation.actions
         assert action.type == "send-notification"
         assert action.block_document_id == block.id
-    assert "prefect.flow-run.Crashed" in failed.trigger.expect
+    # Failed and TimedOut are notified by the flow's hooks: only a crash alerts here too.
+    assert failed.trigger.expect == {"prefect.flow-run.Crashed"}
     assert late.trigger.posture == "Proactive"
     assert late.trigger.after == {"prefect.flow-run.Late"}
 
@@ -88,3 +98,28 @@ def test_comparison_ignores_the_enabled_flag_and_set_order() -> None:
     first = build_automations(deployment_id, "daily-etl", [])[0]
     second = first.model_copy(update={"enabled": False})
     assert _comparable(first) == _comparable(second)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_registration_replaces_the_retired_failure_automation() -> None:
+    deployment_id = uuid.uuid4()
+    crashed, late = build_automations(deployment_id, "daily-etl", [])
+    [retired_name] = retired_automation_names("daily-etl")
+    retired = crashed.model_copy(update={"name": retired_name})
+
+    async def scenario() -> tuple[list[str], dict[str, int]]:
+        async with get_client() as client:
+            await client.create_automation(retired)
+            for automation in (crashed, late):
+                await ensure_automation(client, automation)
+            deleted = await delete_retired_automations(client, "daily-etl")
+            names = (retired_name, crashed.name, late.name)
+            left = {n: len(await client.read_automations_by_name(n)) for n in names}
+            for automation in (crashed, late):
+                for saved in await client.read_automations_by_name(automation.name):
+                    await client.delete_automation(saved.id)
+            return deleted, left
+
+    deleted, left = asyncio.run(scenario())
+    assert deleted == [retired_name]
+    assert left == {retired_name: 0, crashed.name: 1, late.name: 1}

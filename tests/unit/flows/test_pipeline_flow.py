@@ -24,6 +24,9 @@ from etl.flows.pipeline import abi_etl_pipeline
 from etl.pipeline import load_stage, transform_stage
 from etl.pipeline.standard import run_standard
 
+# The pipeline summary's stage table, in run order.
+STAGE_NAMES = ("extraction", "transformation", "load", "validation", "publish")
+
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
@@ -79,6 +82,13 @@ def test_flow_publishes_the_sample_with_five_artifacts(warehouse, sample_counts)
     assert "| fact_financial | 605 |" in found["loading-summary"].data
     assert "errors: 0" in found["validation-summary"].data
     assert "status: completed" in found["pipeline-summary"].data
+    stage_rows = [
+        line.split("|")[1:4:2]
+        for line in found["pipeline-summary"].data.splitlines()
+        if line.startswith("| ") and line.split("|")[1].strip() in STAGE_NAMES
+    ]
+    assert [name.strip() for name, _ in stage_rows] == list(STAGE_NAMES)
+    assert int(stage_rows[0][1]) == sum(sample_counts["loaded"].values())
     assert found["loading-progress"].data == 100.0
     with get_client(sync_client=True) as client:
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
