@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from etl.config.settings import SOURCE_NAMES
-from etl.pipeline import load_stage, run_log, transform_stage
+from etl.pipeline import archive, load_stage, run_log, transform_stage
 from etl.pipeline.context import RunContext
 from etl.pipeline.extract_stage import SourceOutcome, check_rejected_ratio
 from etl.pipeline.summary import RunSummary, StageOutcome
@@ -53,9 +53,12 @@ def run_pipeline(ctx: RunContext, caller: StageCaller, reporter: Reporter) -> Ru
     run_log.record_run_start(url, ctx)
     try:
         _run_stages(ctx, caller, reporter, summary)
-        summary.status = "completed"
         # The run's Parquet files are only worth keeping to inspect a failure.
         shutil.rmtree(ctx.run_dir)
+        # A run whose inputs cannot be archived is reported failed (the error says the
+        # data is published) rather than completed without its archive.
+        archive.archive_run(ctx.settings, ctx.run_id, summary.sources)
+        summary.status = "completed"
     except BaseException as error:
         summary.status = "failed"
         summary.error = f"{type(error).__name__}: {error}"

@@ -33,6 +33,7 @@ def pipeline_env(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("ABI_RAW_DIR", str(SAMPLE_DIR))
     monkeypatch.setenv("ABI_PATHS__STAGING_DIR", str(tmp_path / "staging"))
     monkeypatch.setenv("ABI_PATHS__DATA_DOCS_DIR", str(tmp_path / "docs"))
+    monkeypatch.setenv("ABI_PATHS__ARCHIVE_DIR", str(tmp_path / "archive"))
     monkeypatch.setenv("ABI_CONFIG", str(REPO_CONFIG))
     return pg_url
 

@@ -1,3 +1,5 @@
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -28,8 +30,15 @@ def test_standard_mode_publishes_the_sample(warehouse, sample_counts) -> None:
     )
     assert summary.validation["skipped"] is False
     assert summary.validation["error_count"] == 0
-    # A completed run leaves no intermediate files behind.
-    assert not (load_settings().paths.staging_dir / summary.run_id).exists()
+    # A completed run leaves no intermediate files behind, and archives its inputs.
+    paths = load_settings().paths
+    assert not (paths.staging_dir / summary.run_id).exists()
+    manifest = json.loads((paths.archive_dir / "runs" / f"{summary.run_id}.json").read_text())
+    input_checksums = warehouse.scalar("SELECT input_checksums FROM warehouse.etl_run")
+    assert {s: e["sha256"] for s, e in manifest["sources"].items()} == input_checksums
+    for entry in manifest["sources"].values():
+        archived = (paths.archive_dir / entry["archived_as"]).read_bytes()
+        assert hashlib.sha256(archived).hexdigest() == entry["sha256"]
 
 
 def test_second_run_changes_nothing(warehouse) -> None:
