@@ -10,7 +10,7 @@
 # Prints one `step=NAME status=ran|skipped|failed seconds=N` line per step on stdout.
 # What is cached between runs on the same machine: the engine and Compose (.deb),
 # the debootstrap rootfs and base images, Docker's layer cache (the ~1 GB dependency
-# layer of services/Dockerfile is rebuilt only when requirements.lock changes), .venv.
+# layer of services/Dockerfile is rebuilt only when requirements-runtime.lock changes), .venv.
 # Volumes are NOT reused: the stack starts from empty databases every time.
 set -euo pipefail
 
