@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import great_expectations as gx
+from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.core.batch_definition import BatchDefinition
 from great_expectations.data_context import AbstractDataContext
 
@@ -25,7 +26,7 @@ RESULT_FORMAT: dict[str, Any] = {
 }
 
 
-def run_suite(
+def run_validation(
     context: AbstractDataContext,
     kind: str,
     suite: gx.ExpectationSuite,
@@ -33,8 +34,11 @@ def run_suite(
     *,
     run_id: str,
     batch_parameters: dict[str, Any] | None = None,
-) -> SuiteResult:
-    """Validate `suite` (already added to `context`) and store the result for Data Docs."""
+) -> tuple[ExpectationSuiteValidationResult, float]:
+    """Validate `suite` (already added to `context`), store the result for Data Docs.
+
+    Returns GX's result and the seconds the validation took.
+    """
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{kind}.{suite.name}", data=batch_definition, suite=suite)
     )
@@ -44,16 +48,40 @@ def run_suite(
         result_format=RESULT_FORMAT,
         run_id=gx.RunIdentifier(run_name=run_id, run_time=datetime.now(UTC)),
     )
-    seconds = time.perf_counter() - started
-    result = suite_result(suite.name, kind, validation, seconds)
+    return validation, time.perf_counter() - started
+
+
+def log_suite_result(result: SuiteResult) -> None:
     logger.info(
         "quality=suite kind=%s suite=%s evaluated=%d failed_errors=%d failed_warnings=%d "
         "seconds=%.3f",
-        kind,
-        suite.name,
+        result.kind,
+        result.name,
         len(result.results),
         len(result.errors),
         len(result.warnings),
-        seconds,
+        result.seconds,
     )
+
+
+def run_suite(
+    context: AbstractDataContext,
+    kind: str,
+    suite: gx.ExpectationSuite,
+    batch_definition: BatchDefinition,
+    *,
+    run_id: str,
+    batch_parameters: dict[str, Any] | None = None,
+) -> SuiteResult:
+    """Validate `suite` (already added to `context`) and convert the outcome."""
+    validation, seconds = run_validation(
+        context,
+        kind,
+        suite,
+        batch_definition,
+        run_id=run_id,
+        batch_parameters=batch_parameters,
+    )
+    result = suite_result(suite.name, kind, validation, seconds)
+    log_suite_result(result)
     return result

@@ -18,6 +18,8 @@ from etl.quality.source_suites import (
     min_loaded_rows,
     run_source_suites,
     source_columns,
+    source_expectations,
+    source_frame,
     validate_sources,
 )
 
@@ -291,3 +293,29 @@ def test_every_rule_column_is_checked() -> None:
     for source, rules in RULES.items():
         names = {c for c, _, _ in source_columns(source)}
         assert {r.column for r in rules} <= names
+
+
+def test_string_text_is_read_arrow_backed_and_object_text_stays_object(
+    make_frame: Callable, write_source: Callable
+) -> None:
+    frame = make_frame("pubmed_articles")
+    frame["country"] = frame["country"].astype(object)
+    read = source_frame("pubmed_articles", write_source("pubmed_articles", frame).data_path)
+    assert read["abstract"].dtype == pd.StringDtype("pyarrow")
+    assert read["country"].dtype == object  # GX checks the type of each value here
+    assert str(read["pub_year"].dtype) == "Int64"
+
+
+def test_one_result_per_expectation_grouped_by_column_on_every_row(
+    limits: ValidationSettings, make_frame: Callable, write_source: Callable
+) -> None:
+    outcome = write_source("biotech_companies", make_frame("biotech_companies", rows=30))
+    suite = run(limits, {"biotech_companies": outcome})["biotech_companies"]
+    expected = source_expectations("biotech_companies", limits, outcome)
+    assert sorted(r.check for r in suite.results) == sorted(e.meta["check"] for e in expected)
+    columns = [r.columns for r in suite.results]
+    runs = [c for i, c in enumerate(columns) if i == 0 or c != columns[i - 1]]
+    assert len(runs) == len(set(runs))  # each column's results are together, as GX lists them
+    value_checks = [r for r in suite.results if r.check in ("null_ratio", "range")]
+    assert value_checks
+    assert all(r.observed_value["element_count"] == 30 for r in value_checks)
