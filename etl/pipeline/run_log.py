@@ -21,7 +21,7 @@ from etl.pipeline.extract_stage import SourceOutcome
 from etl.pipeline.summary import RunSummary
 from etl.warehouse.migrate import upgrade
 from etl.warehouse.schema import etl_rejected_row, etl_run
-from etl.warehouse.write import copy_csv
+from etl.warehouse.write import copy_batches
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def record_rejected_rows(url: str, ctx: RunContext, outcomes: Mapping[str, Sourc
     if not batches:
         return 0
     with _transaction(url) as conn:
-        rows = copy_csv(conn, _REJECTED_TARGET, _REJECTED_COLUMNS, iter(batches))
+        rows = copy_batches(conn, _REJECTED_TARGET, _REJECTED_COLUMNS, iter(batches), fmt="csv")
     logger.info("event=rejected_rows_recorded run_id=%s rows=%d", ctx.run_id, rows)
     return rows
 

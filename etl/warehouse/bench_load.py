@@ -39,7 +39,7 @@ from etl.warehouse.load import load_tables
 from etl.warehouse.schema import PUBLISHED_TABLES
 from etl.warehouse.staged import STAGED_COLUMNS
 from etl.warehouse.tables import qi, sql_type
-from etl.warehouse.write import copy_csv
+from etl.warehouse.write import copy_batches
 
 logger = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ def raw_copy(conn: Connection, final: Source) -> None:
             batches = frame_batches(source[schema.names], schema, table.name)
         else:
             batches = parquet_batches(source, schema, table.name)
-        copy_csv(conn, qi(table.name), schema.names, batches)
+        copy_batches(conn, qi(table.name), schema.names, batches, fmt="csv")
 
 
 def to_parquet(frames: dict[str, pd.DataFrame], directory: Path) -> dict[str, Path]:

@@ -121,8 +121,8 @@ class _Done:
         self.error = error
 
 
-class CsvStream(io.RawIOBase):
-    """A readable file object over CSV chunks produced on a background thread.
+class ChunkStream(io.RawIOBase):
+    """A readable file object over byte chunks (CSV or binary COPY) produced on a background thread.
 
     `read(size)` is what psycopg2's `copy_expert` calls; a producer error is re-raised
     there, which makes psycopg2 abort the COPY. Use as a context manager so an aborted
@@ -138,7 +138,7 @@ class CsvStream(io.RawIOBase):
         self._finished = False
         self.bytes_read = 0
         self.error: BaseException | None = None  # the producer's, once read() raised it
-        self._thread = threading.Thread(target=self._produce, name="csv-producer", daemon=True)
+        self._thread = threading.Thread(target=self._produce, name="copy-producer", daemon=True)
         self._thread.start()
 
     def _put(self, item: bytes | _Done) -> bool:
@@ -190,7 +190,7 @@ class CsvStream(io.RawIOBase):
         self._thread.join()
         super().close()
 
-    def __enter__(self) -> CsvStream:
+    def __enter__(self) -> ChunkStream:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,4 +1,4 @@
-"""The WRITE step: the transform's tables into `staging.<table>` with COPY.
+"""The WRITE step: the transform's tables into `staging.<table>` with binary COPY.
 
 Staging tables are UNLOGGED (no WAL: they are rebuilt from the Parquet files after a
 crash anyway) and carry no constraints, so that bad rows arrive and the audit can count
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import psycopg2
@@ -22,12 +23,13 @@ from sqlalchemy.engine import Connection
 
 from etl.warehouse.csvstream import (
     DEFAULT_BATCH_ROWS,
-    CsvStream,
+    ChunkStream,
     arrow_schema,
     csv_chunks,
     frame_batches,
     parquet_batches,
 )
+from etl.warehouse.pgbinary import binary_chunks
 from etl.warehouse.schema import STAGING_SCHEMA
 from etl.warehouse.tables import publish_order, qi, spec, sql_type
 
@@ -54,22 +56,11 @@ def _batches(name: str, source: StagedInput, batch_rows: int) -> Iterator[pa.Tab
     return parquet_batches(Path(source), schema, name, batch_rows)
 
 
-def copy_csv(
-    conn: Connection,
-    target: str,
-    columns: list[str],
-    batches: Iterator[pa.Table],
-    *,
-    freeze: bool = False,
-    read_size: int = COPY_READ_SIZE,
-) -> int:
-    """Stream Arrow batches into `target` with COPY FROM STDIN; returns the rows copied."""
-    options = "FORMAT csv, FREEZE" if freeze else "FORMAT csv"
-    column_list = ", ".join(qi(c) for c in columns)
-    sql = f"COPY {target} ({column_list}) FROM STDIN WITH ({options})"
+def _copy(conn: Connection, sql: str, chunks: Iterator[bytes], read_size: int) -> int:
+    """Run `sql` (a COPY ... FROM STDIN) fed by `chunks`; returns the rows copied."""
     cursor = conn.connection.driver_connection.cursor()
     try:
-        with CsvStream(csv_chunks(batches)) as stream:
+        with ChunkStream(chunks) as stream:
             try:
                 cursor.copy_expert(sql, stream, size=read_size)
             except psycopg2.Error as exc:
@@ -83,6 +74,31 @@ def copy_csv(
         cursor.close()
 
 
+# Binary is what the load uses: the server reads it much faster (see pgbinary.py), but
+# it is not cast on arrival, so the Arrow types must be exactly the columns' types.
+# CSV is cast by the server (the rejected-row log relies on that for its JSONB column).
+ENCODERS: dict[str, Callable[[Iterator[pa.Table]], Iterator[bytes]]] = {
+    "binary": binary_chunks,
+    "csv": csv_chunks,
+}
+
+
+def copy_batches(
+    conn: Connection,
+    target: str,
+    columns: list[str],
+    batches: Iterator[pa.Table],
+    *,
+    fmt: Literal["binary", "csv"],
+    freeze: bool = False,
+    read_size: int = COPY_READ_SIZE,
+) -> int:
+    """Stream Arrow batches into `target` with COPY FROM STDIN; returns the rows copied."""
+    options = f"FORMAT {fmt}, FREEZE" if freeze else f"FORMAT {fmt}"
+    sql = f"COPY {target} ({', '.join(qi(c) for c in columns)}) FROM STDIN WITH ({options})"
+    return _copy(conn, sql, ENCODERS[fmt](batches), read_size)
+
+
 def write_table(
     conn: Connection, name: str, source: StagedInput, batch_rows: int = DEFAULT_BATCH_ROWS
 ) -> int:
@@ -91,11 +107,12 @@ def write_table(
     table_spec = spec(name)
     conn.execute(text(f"DROP TABLE IF EXISTS {table_spec.staging}"))
     conn.execute(text(staging_ddl(name)))
-    rows = copy_csv(
+    rows = copy_batches(
         conn,
         table_spec.staging,
         table_spec.staged_names,
         _batches(name, source, batch_rows),
+        fmt="binary",
         freeze=True,
     )
     # Fresh statistics so audit and publish plan their joins on real row counts.
