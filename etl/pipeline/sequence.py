@@ -83,12 +83,12 @@ def _run_stages(
     url = ctx.settings.require_warehouse_url()
     started = time.perf_counter()
     outcomes = caller.extract_all(ctx, SOURCE_NAMES)
-    # Wall time of the (concurrent) extract tasks; rows are the clean rows per source.
+    # Wall time of the (concurrent) extract tasks; rows are the clean rows per source
+    # (rejects and blanks are in summary.sources).
     summary.stages["extraction"] = StageOutcome(
         "extraction",
         time.perf_counter() - started,
         rows={name: outcome.loaded for name, outcome in outcomes.items()},
-        details={"rejected": {name: outcome.rejected for name, outcome in outcomes.items()}},
     )
     summary.sources = {name: outcome.as_dict() for name, outcome in outcomes.items()}
     run_log.record_rejected_rows(url, ctx, outcomes)

@@ -1,4 +1,4 @@
-"""Run one expectation suite on one batch definition and convert the outcome."""
+"""Run one expectation suite on one batch definition; log a converted suite result."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.core.batch_definition import BatchDefinition
 from great_expectations.data_context import AbstractDataContext
 
-from etl.quality.gx_results import suite_result
 from etl.quality.results import SuiteResult
 from etl.quality.unexpected_rows import EXAMPLE_LIMIT
 
@@ -62,26 +61,3 @@ def log_suite_result(result: SuiteResult) -> None:
         len(result.warnings),
         result.seconds,
     )
-
-
-def run_suite(
-    context: AbstractDataContext,
-    kind: str,
-    suite: gx.ExpectationSuite,
-    batch_definition: BatchDefinition,
-    *,
-    run_id: str,
-    batch_parameters: dict[str, Any] | None = None,
-) -> SuiteResult:
-    """Validate `suite` (already added to `context`) and convert the outcome."""
-    validation, seconds = run_validation(
-        context,
-        kind,
-        suite,
-        batch_definition,
-        run_id=run_id,
-        batch_parameters=batch_parameters,
-    )
-    result = suite_result(suite.name, kind, validation, seconds)
-    log_suite_result(result)
-    return result

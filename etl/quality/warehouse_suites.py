@@ -24,8 +24,9 @@ from sqlalchemy.engine import make_url
 from etl.config.settings import Settings, ValidationSettings
 from etl.quality.data_docs import build_data_docs, new_run_id, site_dir
 from etl.quality.gx_context import new_context
+from etl.quality.gx_results import suite_result
 from etl.quality.results import QualityReport, SuiteResult
-from etl.quality.runner import run_suite
+from etl.quality.runner import log_suite_result, run_validation
 from etl.quality.severity import ERROR, WARNING, Severity
 from etl.quality.unexpected_rows import ExpectQueryToReturnNoRows
 from etl.warehouse.schema import PUBLISHED_TABLES, RECOMMENDATIONS, STAGING_SCHEMA
@@ -387,7 +388,10 @@ def run_warehouse_suites(
             asset = datasource.add_table_asset(table.name, table_name=table.name)
             batch = asset.add_batch_definition_whole_table("staged")
             suite = context.suites.add(build_table_suite(table, limits, expected.get(table.name)))
-            results.append(run_suite(context, KIND, suite, batch, run_id=run_id))
+            validation, seconds = run_validation(context, KIND, suite, batch, run_id=run_id)
+            result = suite_result(suite.name, KIND, validation, seconds)
+            log_suite_result(result)
+            results.append(result)
     return results
 
 

@@ -67,10 +67,10 @@ def _field(column: pa.Array) -> pa.Array:
         values = _as_binary(_fixed_values(column).astype(dtype), dtype.itemsize)
         prefix = pa.scalar(dtype.itemsize.to_bytes(4, "big"), pa.binary())
         encoded = pc.binary_join_element_wise(prefix, values, b"")
-    elif pa.types.is_string(type_) or pa.types.is_large_string(type_):
-        data = column.cast(pa.binary() if pa.types.is_string(type_) else pa.large_binary())
+    elif type_ == pa.string():  # the only text type arrow_schema produces
+        data = column.cast(pa.binary())  # the same UTF-8 bytes, no copy
         lengths = pc.binary_length(data).fill_null(0).to_numpy().astype(">i4")
-        encoded = pc.binary_join_element_wise(_as_binary(lengths, 4), data.cast(pa.binary()), b"")
+        encoded = pc.binary_join_element_wise(_as_binary(lengths, 4), data, b"")
     else:
         raise TypeError(f"no binary COPY encoding for Arrow type {type_}")
     if column.null_count:
