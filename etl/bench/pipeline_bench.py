@@ -27,11 +27,11 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import Connection, make_url
 
 from etl.config.settings import SOURCE_NAMES, Settings
-from etl.pipeline import load_stage
-from etl.pipeline.context import new_run_context
-from etl.pipeline.extract_stage import extract_source
-from etl.pipeline.transform_stage import transform_sources
 from etl.sample.generator import generate_sample
+from etl.stages import load as load_stage
+from etl.stages.context import new_run_context
+from etl.stages.extract import extract_source
+from etl.stages.transform import transform_sources
 from etl.warehouse.bench_load import PeakRss, fresh_database, settle
 from etl.warehouse.bulk import BulkPlan
 from etl.warehouse.migrate import upgrade

@@ -11,7 +11,7 @@ import typer
 from etl.cli.errors import one_line_errors
 from etl.config.settings import load_settings
 from etl.logs import configure_logging
-from etl.pipeline.standard import run_standard
+from etl.stages.standard import run_standard
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def run(
     else:
         # Imported here because importing Prefect costs about a second that the
         # other commands, and standard mode, should not pay.
-        from etl.flows.pipeline import run_flow  # noqa: PLC0415
+        from etl.flows.abi_etl_flow import run_flow  # noqa: PLC0415
 
         summary = run_flow(config, raw_dir=raw_dir, skip_validation=skip_validation)
     logger.info("event=run_finished run_id=%s status=%s", summary.run_id, summary.status)

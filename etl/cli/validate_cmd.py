@@ -14,9 +14,9 @@ from etl.cli.errors import one_line_errors
 from etl.config.settings import SOURCE_NAMES, load_settings
 from etl.errors import DataQualityError, EtlError
 from etl.logs import configure_logging
-from etl.pipeline.context import new_run_context
-from etl.pipeline.extract_stage import extract_source
 from etl.quality.validate import run_quality
+from etl.stages.context import new_run_context
+from etl.stages.extract import extract_source
 from etl.warehouse.schema import STAGING_SCHEMA
 
 logger = logging.getLogger(__name__)

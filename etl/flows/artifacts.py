@@ -14,8 +14,8 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
-from etl.pipeline.extract_stage import SourceOutcome
-from etl.pipeline.summary import RunSummary, StageOutcome
+from etl.stages.extract import SourceOutcome
+from etl.stages.summary import RunSummary, StageOutcome
 
 EXTRACTION_KEY = "extraction-summary"
 TRANSFORMATION_KEY = "transformation-summary"

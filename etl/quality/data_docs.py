@@ -5,7 +5,7 @@ it only knows this run's results, so a shared site's index would forget earlier 
 their pages stayed on disk. For the same reason each validation call gets its own site
 (`part`: `sources`, `staging`, or `all` for `run_quality`), so validating the sources after
 extraction and the staging tables after the load in one run leaves two complete sites.
-Old run folders are pruned by the pipeline's retention (etl.pipeline.archive), not here.
+Old run folders are pruned by the pipeline's retention (etl.stages.archive), not here.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ MONTH_COLUMNS = ("pub_month",)
 
 
 class SourceOutcomeLike(Protocol):
-    """What the suites need of `etl.pipeline.extract_stage.SourceOutcome`."""
+    """What the suites need of `etl.stages.extract.SourceOutcome`."""
 
     @property
     def source(self) -> str: ...

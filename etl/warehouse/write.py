@@ -21,7 +21,7 @@ import pyarrow as pa
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from etl.warehouse.csvstream import (
+from etl.warehouse.arrow_batches import (
     DEFAULT_BATCH_ROWS,
     ChunkStream,
     arrow_schema,

@@ -38,7 +38,7 @@ def deployment(api: httpx.Client) -> dict[str, Any]:
 def test_deployment_matches_the_settings(deployment: dict[str, Any]) -> None:
     schedule = load_settings(REPO_ROOT / "config" / "pipeline.yaml").schedule
     assert deployment["name"] == schedule.deployment_name
-    assert deployment["entrypoint"] == "etl/flows/pipeline.py:abi_etl_pipeline"
+    assert deployment["entrypoint"] == "etl/flows/abi_etl_flow.py:abi_etl_pipeline"
     assert deployment["work_pool_name"] == schedule.work_pool == WORK_POOL
     assert deployment["work_queue_name"] == schedule.work_queue == WORK_QUEUE
     assert set(deployment["tags"]) == set(schedule.tags) == {"etl", "abi", "production"}

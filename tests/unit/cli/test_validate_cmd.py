@@ -3,7 +3,7 @@ from typer.testing import CliRunner
 
 from etl.cli.main import app
 from etl.config.settings import load_settings
-from etl.pipeline.standard import run_standard
+from etl.stages.standard import run_standard
 
 
 def test_validate_without_staged_tables_says_so(warehouse) -> None:

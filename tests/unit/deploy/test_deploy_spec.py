@@ -19,7 +19,7 @@ def test_repository_files_agree() -> None:
     settings = load_settings(REPO / "config" / "pipeline.yaml")
     spec = scheduled_spec(load_deployment_specs(PREFECT_FILE), settings.schedule)
     assert spec.full_name == "ABI ETL Pipeline/daily-etl"
-    assert spec.entrypoint == "etl/flows/pipeline.py:abi_etl_pipeline"
+    assert spec.entrypoint == "etl/flows/abi_etl_flow.py:abi_etl_pipeline"
     assert (spec.work_pool, spec.work_queue) == ("abi-etl-pool", "abi-etl-queue")
     assert (spec.cron, spec.timezone) == ("0 2 * * *", "UTC")
 

@@ -12,8 +12,8 @@ import pytest
 
 from etl.extract import files, parse
 from etl.extract.files import TEXT, select_rows
-from etl.pipeline import extract_stage
-from etl.pipeline.extract_stage import write_clean_parquet
+from etl.stages import extract as extract_stage
+from etl.stages.extract import write_clean_parquet
 
 
 def _frame(rows: int, chunk: int) -> pd.DataFrame:

@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, text
 
 from etl.config.settings import PathsSettings, Settings, ValidationSettings
 from etl.extract.columns import RULES
-from etl.pipeline.extract_stage import SourceOutcome
 from etl.quality.bench import create_staging_tables, fill_dim_date
+from etl.stages.extract import SourceOutcome
 
 _TEXT = {
     "technology": "crispr",

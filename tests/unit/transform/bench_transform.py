@@ -25,7 +25,7 @@ import pandas as pd
 import psutil
 
 from etl.transform.companies import METRICS
-from etl.transform.pipeline import transform_tables, write_tables
+from etl.transform.star_schema import transform_tables, write_tables
 from etl.transform.vector import TEXT
 
 logger = logging.getLogger("bench_transform")

@@ -15,10 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from etl.config.settings import SOURCE_NAMES
-from etl.pipeline import archive, load_stage, run_log, transform_stage
-from etl.pipeline.context import RunContext
-from etl.pipeline.extract_stage import SourceOutcome, check_rejected_ratio
-from etl.pipeline.summary import RunSummary, StageOutcome
+from etl.stages import archive, run_log
+from etl.stages import load as load_stage
+from etl.stages import transform as transform_stage
+from etl.stages.context import RunContext
+from etl.stages.extract import SourceOutcome, check_rejected_ratio
+from etl.stages.summary import RunSummary, StageOutcome
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

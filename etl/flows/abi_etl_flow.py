@@ -13,10 +13,10 @@ from etl.config.settings import Settings, StageSettings, load_settings
 from etl.flows.artifacts import ArtifactReporter
 from etl.flows.hooks import FLOW_NAME, make_retry_condition, notify_flow_state
 from etl.flows.logging_bridge import forward_etl_logs
-from etl.pipeline.context import RunContext, new_run_context
-from etl.pipeline.extract_stage import SourceOutcome, extract_source
-from etl.pipeline.sequence import run_pipeline
-from etl.pipeline.summary import RunSummary
+from etl.stages.context import RunContext, new_run_context
+from etl.stages.extract import SourceOutcome, extract_source
+from etl.stages.sequence import run_pipeline
+from etl.stages.summary import RunSummary
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl.errors import DataError
-from etl.transform import pipeline
-from etl.transform.pipeline import (
+from etl.transform import star_schema
+from etl.transform.star_schema import (
     TABLE_NAMES,
     natural_key,
     read_tables,
@@ -157,7 +157,7 @@ def test_parquet_is_byte_identical_and_round_trips(tmp_path: Path, result) -> No
 def test_parquet_row_groups_are_deterministic(
     tmp_path: Path, result, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "ROW_GROUP_ROWS", 1000)
+    monkeypatch.setattr(star_schema, "ROW_GROUP_ROWS", 1000)
     first = write_tables(result.tables, tmp_path / "first")
     second = write_tables(result.tables, tmp_path / "second")
     assert pq.read_metadata(first["dim_date"]).num_row_groups == 6  # 5,844 rows

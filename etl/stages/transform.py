@@ -8,10 +8,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from etl.pipeline.context import RunContext
-from etl.pipeline.extract_stage import SourceOutcome
-from etl.pipeline.summary import StageOutcome
-from etl.transform.pipeline import (
+from etl.stages.context import RunContext
+from etl.stages.extract import SourceOutcome
+from etl.stages.summary import StageOutcome
+from etl.transform.star_schema import (
     COMPANY_INPUT,
     PUBLICATION_INPUT,
     TRL_INPUT,

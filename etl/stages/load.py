@@ -17,10 +17,10 @@ from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import Connection
 
 from etl.errors import DataQualityError
-from etl.pipeline.context import RunContext
-from etl.pipeline.extract_stage import SourceOutcome
-from etl.pipeline.summary import StageOutcome
 from etl.quality.validate import run_quality
+from etl.stages.context import RunContext
+from etl.stages.extract import SourceOutcome
+from etl.stages.summary import StageOutcome
 from etl.warehouse.audit import builtin_checks, run_audit
 from etl.warehouse.checksum import checksums
 from etl.warehouse.locks import acquire_load_lock, release_load_lock

@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from etl.config.settings import Settings
-from etl.pipeline.context import RunContext, new_run_context
-from etl.pipeline.extract_stage import SourceOutcome, extract_source
-from etl.pipeline.sequence import run_pipeline
-from etl.pipeline.summary import RunSummary, StageOutcome
+from etl.stages.context import RunContext, new_run_context
+from etl.stages.extract import SourceOutcome, extract_source
+from etl.stages.sequence import run_pipeline
+from etl.stages.summary import RunSummary, StageOutcome
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

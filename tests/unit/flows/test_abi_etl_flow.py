@@ -19,10 +19,11 @@ from prefect.client.schemas.filters import (
 from sqlalchemy.exc import OperationalError
 
 from etl.config.settings import load_settings
+from etl.flows.abi_etl_flow import abi_etl_pipeline
 from etl.flows.artifacts import ARTIFACT_KEYS
-from etl.flows.pipeline import abi_etl_pipeline
-from etl.pipeline import load_stage, transform_stage
-from etl.pipeline.standard import run_standard
+from etl.stages import load as load_stage
+from etl.stages import transform as transform_stage
+from etl.stages.standard import run_standard
 
 # The pipeline summary's stage table, in run order.
 STAGE_NAMES = ("extraction", "transformation", "load", "validation", "publish")

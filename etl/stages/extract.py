@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from etl.errors import RejectedRatioError
 from etl.extract.files import resolve_source_path
 from etl.extract.readers import READERS
-from etl.pipeline.context import RunContext
+from etl.stages.context import RunContext
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 from sqlalchemy import create_engine, insert, pool, update
 from sqlalchemy.engine import Connection
 
-from etl.pipeline.context import RunContext
-from etl.pipeline.extract_stage import SourceOutcome
-from etl.pipeline.summary import RunSummary
+from etl.stages.context import RunContext
+from etl.stages.extract import SourceOutcome
+from etl.stages.summary import RunSummary
 from etl.warehouse.migrate import upgrade
 from etl.warehouse.schema import etl_rejected_row, etl_run
 from etl.warehouse.write import copy_batches

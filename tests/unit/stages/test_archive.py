@@ -10,7 +10,7 @@ import pytest
 
 from etl.config.settings import Settings, load_settings
 from etl.errors import EtlError
-from etl.pipeline.archive import archive_run
+from etl.stages.archive import archive_run
 
 REPO_CONFIG = Path(__file__).resolve().parents[3] / "config" / "pipeline.yaml"
 

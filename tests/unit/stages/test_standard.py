@@ -6,7 +6,7 @@ import pytest
 
 from etl.config.settings import load_settings
 from etl.errors import SourceFileError
-from etl.pipeline.standard import run_standard
+from etl.stages.standard import run_standard
 
 
 def test_standard_mode_publishes_the_sample(warehouse, sample_counts) -> None:
