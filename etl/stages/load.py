@@ -1,7 +1,14 @@
-"""Load stages: write to staging, audit the staged tables, publish them atomically.
+"""The load: WRITE to staging, AUDIT the staged tables, PUBLISH them atomically.
 
-They run as three separate steps (three Prefect tasks) so that each has its own retries
-and timeout; `run_lock` keeps another run from touching staging in between.
+This is the only write-audit-publish of the product: the flow and standard mode both
+reach it through `load_staged`. Write-audit-publish keeps the published tables all-old or
+all-new: staging is written and audited outside the warehouse, and only the publish
+transaction touches published tables. A failure anywhere (bad data, a lost connection, a
+killed task) leaves the warehouse exactly as it was; staging keeps the failed run's rows
+for inspection.
+
+The three steps run as separate stage calls (three Prefect tasks) so that each has its
+own retries and timeout; `run_lock` keeps another run from touching staging in between.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ from etl.errors import DataQualityError
 from etl.quality.validate import run_quality
 from etl.stages.context import RunContext
 from etl.stages.extract import SourceOutcome
-from etl.stages.summary import StageOutcome
+from etl.stages.protocols import Reporter, StageCaller
+from etl.stages.summary import RunSummary, StageOutcome
 from etl.warehouse.audit import builtin_checks, run_audit
 from etl.warehouse.checksum import checksums
-from etl.warehouse.locks import acquire_load_lock, release_load_lock
+from etl.warehouse.locks import LOAD_LOCK, hold_session_lock
 from etl.warehouse.migrate import upgrade
 from etl.warehouse.publish import publish
 from etl.warehouse.schema import PUBLISHED_TABLES
@@ -50,13 +58,47 @@ def _connection(ctx: RunContext) -> Iterator[Connection]:
 
 @contextmanager
 def run_lock(ctx: RunContext) -> Iterator[None]:
-    """Hold the load lock from the write to the end of publish, on a connection of its own."""
-    with _connection(ctx) as conn:
-        acquire_load_lock(conn)
-        try:
-            yield
-        finally:
-            release_load_lock(conn)
+    """Hold the load lock from the write to the end of publish, on a connection of its own.
+
+    A second run waits at most the load stage's timeout, then fails as a transient error
+    (its task retries).
+    """
+    with _connection(ctx) as conn, hold_session_lock(
+        conn, LOAD_LOCK, ctx.settings.stages.load.timeout_seconds
+    ):
+        yield
+
+
+def load_staged(
+    ctx: RunContext,
+    caller: StageCaller,
+    reporter: Reporter,
+    summary: RunSummary,
+    *,
+    transformed: StageOutcome,
+    outcomes: Mapping[str, SourceOutcome],
+) -> StageOutcome:
+    """Write the transform's tables to staging, audit them, and publish them if they pass.
+
+    `summary` records each step as soon as it ends, so a run stopped by its audit still
+    reports what the audit found.
+    """
+    with run_lock(ctx):
+        written = caller.call("load", "write_staging", write_staging, ctx, transformed)
+        summary.stages["load"] = written
+
+        audited = caller.call("validation", "audit_staging", audit_staging, ctx, outcomes)
+        summary.stages["validation"] = audited
+        summary.validation = audited.details
+        reporter.validation(audited)
+        raise_for_audit(audited)
+
+        published = caller.call("load", "publish_staging", publish_staging, ctx, reporter.progress)
+    summary.stages["publish"] = published
+    summary.table_counts = dict(published.rows)
+    summary.table_checksums = dict(published.details.get("checksums", {}))
+    reporter.loading(published)
+    return published
 
 
 def write_staging(ctx: RunContext, transformed: StageOutcome) -> StageOutcome:
@@ -148,7 +190,12 @@ def publish_staging(ctx: RunContext, progress: Progress | None = None) -> StageO
             progress(100.0 * len(done) / len(names))
 
     with _connection(ctx) as conn:
-        counts = publish(conn, names, on_step=on_step)
+        counts = publish(
+            conn,
+            names,
+            lock_timeout_s=ctx.settings.stages.load.timeout_seconds,
+            on_step=on_step,
+        )
         sums = checksums(conn, names)
     outcome = StageOutcome(
         "publish",

@@ -1,8 +1,8 @@
 """The pipeline's order of stages, written once for both Prefect and standard mode.
 
-`StageCaller` decides how a stage function runs (a plain call, or a Prefect task with its
-retries and timeout); `Reporter` decides where summaries go (log lines, or Prefect
-artifacts). The stages and their order live only here.
+Extract, transform, then the load (`etl.stages.load.load_staged`: write, audit, publish).
+How each stage runs and where its summary goes is the caller's and the reporter's
+business (`etl.stages.protocols`); the order lives only here and in `load_staged`.
 """
 
 from __future__ import annotations
@@ -11,36 +11,17 @@ import logging
 import resource
 import shutil
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar
 
 from etl.config.settings import SOURCE_NAMES
 from etl.stages import archive, run_log
 from etl.stages import load as load_stage
 from etl.stages import transform as transform_stage
 from etl.stages.context import RunContext
-from etl.stages.extract import SourceOutcome, check_rejected_ratio
+from etl.stages.extract import check_rejected_ratio
+from etl.stages.protocols import Reporter, StageCaller
 from etl.stages.summary import RunSummary, StageOutcome
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-class StageCaller(Protocol):
-    def extract_all(self, ctx: RunContext, sources: tuple[str, ...]) -> dict[str, SourceOutcome]:
-        """Run `extract_source` for every source (concurrently where the caller can)."""
-
-    def call(self, stage: str, name: str, func: Callable[..., T], *args: Any) -> T:
-        """Run one stage function as task `name`; `stage` names its retries and timeout."""
-
-
-class Reporter(Protocol):
-    def extraction(self, outcomes: Mapping[str, SourceOutcome]) -> None: ...
-    def transformation(self, outcome: StageOutcome) -> None: ...
-    def loading(self, outcome: StageOutcome) -> None: ...
-    def validation(self, outcome: StageOutcome) -> None: ...
-    def progress(self, percent: float) -> None: ...
-    def pipeline(self, summary: RunSummary) -> None: ...
 
 
 def peak_rss_mb() -> float:
@@ -104,22 +85,6 @@ def _run_stages(
     summary.stages["transformation"] = transformed
     reporter.transformation(transformed)
 
-    with load_stage.run_lock(ctx):
-        written = caller.call("load", "write_staging", load_stage.write_staging, ctx, transformed)
-        summary.stages["load"] = written
-
-        audited = caller.call(
-            "validation", "audit_staging", load_stage.audit_staging, ctx, outcomes
-        )
-        summary.stages["validation"] = audited
-        summary.validation = audited.details
-        reporter.validation(audited)
-        load_stage.raise_for_audit(audited)
-
-        published = caller.call(
-            "load", "publish_staging", load_stage.publish_staging, ctx, reporter.progress
-        )
-    summary.stages["publish"] = published
-    summary.table_counts = dict(published.rows)
-    summary.table_checksums = dict(published.details.get("checksums", {}))
-    reporter.loading(published)
+    load_stage.load_staged(
+        ctx, caller, reporter, summary, transformed=transformed, outcomes=outcomes
+    )

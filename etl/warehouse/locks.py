@@ -1,61 +1,102 @@
-"""Advisory locks that serialise loads of one warehouse.
+"""Advisory locks that serialise the runs loading one warehouse: one way to take them.
 
-Staging is shared by all runs, so a run holds the session-level load lock from its
-write until its publish has committed: a second run waits instead of rewriting staging
-under the first one's audit or publish. (The publish transaction additionally takes its
-own transaction-level lock, see publish.PUBLISH_LOCK_KEY.)
+Two locks, one pattern. The session-level LOAD_LOCK is held by a run from its write to
+staging until its publish has committed: staging is shared, so a second run waits instead
+of rewriting it under the first one's audit or publish. The transaction-level
+PUBLISH_LOCK is taken inside the publish transaction itself, so that nothing else ever
+publishes at the same time, whatever called it.
 
-Call these on a connection that is not inside a transaction block: each call commits
-its own short transaction, while the session lock outlives it until released or until
-the connection closes.
+Both wait inside PostgreSQL under `lock_timeout` (no polling loop: the waiter is queued
+and woken by the server the moment the holder lets go), and a wait that runs out is a
+TransientError naming the lock, so that the stage's retry policy decides what happens next.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+from psycopg2 import errors as pg_errors
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from etl.errors import TransientError
 
 logger = logging.getLogger(__name__)
 
-LOAD_LOCK_KEY = 0x4142494C  # "ABIL"
-DEFAULT_LOAD_LOCK_TIMEOUT_S = 1800.0
-_POLL_SECONDS = 0.5
+
+@dataclass(frozen=True)
+class AdvisoryLock:
+    name: str
+    key: int
+    holder: str  # who holds it, for the message of a wait that ran out
 
 
-def _try_lock(conn: Connection) -> bool:
-    acquired = conn.execute(
-        text("SELECT pg_try_advisory_lock(:key)"), {"key": LOAD_LOCK_KEY}
-    ).scalar()
-    conn.commit()
-    return bool(acquired)
+LOAD_LOCK = AdvisoryLock("load", 0x4142494C, "another load is running")  # "ABIL"
+PUBLISH_LOCK = AdvisoryLock("publish", 0x41424950, "another run is publishing")  # "ABIP"
 
 
-def acquire_load_lock(conn: Connection, timeout_s: float = DEFAULT_LOAD_LOCK_TIMEOUT_S) -> None:
-    """Take the load lock, waiting up to `timeout_s` for another run to finish."""
-    started = time.monotonic()
-    while not _try_lock(conn):
-        if time.monotonic() - started >= timeout_s:
+def _wait_for(conn: Connection, lock: AdvisoryLock, function: str, timeout_s: float) -> None:
+    """Take `lock` with `function` inside the caller's open transaction."""
+    conn.execute(text(f"SET LOCAL lock_timeout = '{max(1, int(timeout_s * 1000))}ms'"))
+    started = time.perf_counter()
+    try:
+        conn.execute(text(f"SELECT {function}(:key)"), {"key": lock.key})
+    except OperationalError as exc:
+        if isinstance(exc.orig, pg_errors.LockNotAvailable):
             raise TransientError(
-                f"lock=load key={LOAD_LOCK_KEY} problem=another load is running; "
+                f"lock={lock.name} key={lock.key} problem={lock.holder}; "
                 f"gave up after {timeout_s:.1f}s"
-            )
-        time.sleep(_POLL_SECONDS)
+            ) from exc
+        raise
+    # The statements that follow in the transaction keep no lock_timeout of ours.
+    conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     logger.info(
-        "event=load_lock_acquired key=%d waited_seconds=%.2f",
-        LOAD_LOCK_KEY,
-        time.monotonic() - started,
+        "event=lock_acquired lock=%s key=%d waited_seconds=%.2f",
+        lock.name,
+        lock.key,
+        time.perf_counter() - started,
     )
 
 
-def release_load_lock(conn: Connection) -> None:
-    released = conn.execute(
-        text("SELECT pg_advisory_unlock(:key)"), {"key": LOAD_LOCK_KEY}
-    ).scalar()
+def take_transaction_lock(conn: Connection, lock: AdvisoryLock, timeout_s: float) -> None:
+    """Take `lock` until the end of the transaction `conn` is in."""
+    _wait_for(conn, lock, "pg_advisory_xact_lock", timeout_s)
+
+
+@contextmanager
+def hold_session_lock(conn: Connection, lock: AdvisoryLock, timeout_s: float) -> Iterator[None]:
+    """Hold `lock` on `conn`'s session for the duration of the block.
+
+    `conn` must not be in a transaction: the lock is taken in a short transaction of its
+    own and outlives it. If the connection dies, PostgreSQL releases the lock with it.
+    """
+    with conn.begin():
+        _wait_for(conn, lock, "pg_advisory_lock", timeout_s)
+    try:
+        yield
+    except BaseException:
+        # The block's error is the one to report. If it killed the connection, the
+        # server has released the lock with the session; say so, and re-raise the cause.
+        try:
+            release_session_lock(conn, lock)
+        except DBAPIError as unlock_error:
+            logger.warning(
+                "event=lock_release_failed lock=%s key=%d error=%s",
+                lock.name,
+                lock.key,
+                type(unlock_error.orig).__name__,
+            )
+        raise
+    release_session_lock(conn, lock)
+
+
+def release_session_lock(conn: Connection, lock: AdvisoryLock) -> None:
+    released = conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock.key}).scalar()
     conn.commit()
     if not released:
-        raise RuntimeError(f"lock=load key={LOAD_LOCK_KEY} problem=not held by this session")
+        raise RuntimeError(f"lock={lock.name} key={lock.key} problem=not held by this session")

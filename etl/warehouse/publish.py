@@ -24,18 +24,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
-from psycopg2 import errors as pg_errors
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
 
-from etl.errors import DataQualityError, TransientError
+from etl.errors import DataQualityError
 from etl.warehouse.bulk import BulkPlan
+from etl.warehouse.locks import PUBLISH_LOCK, take_transaction_lock
 from etl.warehouse.tables import TableSpec, publish_order, qi, spec
 
 logger = logging.getLogger(__name__)
 
-PUBLISH_LOCK_KEY = 0x41424950  # "ABIP": one fixed key for every publisher of this warehouse
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 PUBLISH_WORK_MEM = "128MB"  # hash joins over a million keys stay in memory
 PUBLISH_MAINTENANCE_WORK_MEM = "512MB"  # first-load index builds sort in memory
@@ -266,22 +264,6 @@ def _publish_fact(conn: Connection, table_spec: TableSpec, bulk: bool) -> TableC
     return TableCounts(inserted=inserted, updated=updated, deleted=int(deleted), rows=mapped)
 
 
-def _take_lock(conn: Connection, lock_timeout_s: float) -> None:
-    conn.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_s * 1000)}ms'"))
-    started = time.perf_counter()
-    try:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK_KEY})
-    except OperationalError as exc:
-        if isinstance(exc.orig, pg_errors.LockNotAvailable):
-            raise TransientError(
-                f"lock=publish key={PUBLISH_LOCK_KEY} problem=another run is publishing; "
-                f"gave up after {lock_timeout_s:.1f}s"
-            ) from exc
-        raise
-    waited = time.perf_counter() - started
-    logger.info("event=publish_lock_acquired key=%d waited_seconds=%.2f", PUBLISH_LOCK_KEY, waited)
-
-
 def publish(
     conn: Connection,
     tables: Iterable[str],
@@ -297,7 +279,7 @@ def publish(
     """
     counts: dict[str, TableCounts] = {}
     with conn.begin():
-        _take_lock(conn, lock_timeout_s)
+        take_transaction_lock(conn, PUBLISH_LOCK, lock_timeout_s)
         conn.execute(text(f"SET LOCAL work_mem = '{PUBLISH_WORK_MEM}'"))
         conn.execute(text(f"SET LOCAL maintenance_work_mem = '{PUBLISH_MAINTENANCE_WORK_MEM}'"))
         # JIT compiles each big statement for up to a second; these are I/O-bound scans.

@@ -24,9 +24,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
-
 from integration.helpers import (
     ENV_FILE,
     SAMPLE_DIR,
@@ -35,6 +32,8 @@ from integration.helpers import (
     read_env_file,
     trigger_and_wait,
 )
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

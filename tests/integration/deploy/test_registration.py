@@ -10,8 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-
-from etl.config.settings import load_settings
 from integration.helpers import (
     REPO_ROOT,
     WORK_POOL,
@@ -21,6 +19,8 @@ from integration.helpers import (
     count,
     read_deployment,
 )
+
+from etl.config.settings import load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.engine import Engine
-
 from integration.helpers import assert_completed, run_sql, trigger_and_wait
+from sqlalchemy.engine import Engine
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from integration.helpers import TEST_OUTPUT, Stack, assert_completed
 
 pytestmark = pytest.mark.integration

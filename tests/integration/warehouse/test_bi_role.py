@@ -9,11 +9,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from integration.helpers import run_sql
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-
-from integration.helpers import run_sql
 
 pytestmark = pytest.mark.integration
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import Engine
 
-from etl.warehouse.load import LoadResult, load_tables
+from etl.stages.summary import RunSummary
 from etl.warehouse.migrate import upgrade
-
-from .frames import staged_frames
+from tests.support.loading import load_context, load_frames
+from tests.support.staged_frames import staged_frames
 
 
 @pytest.fixture
@@ -28,5 +29,6 @@ def engine(migrated_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def first_load(migrated_url: str) -> LoadResult:
-    return load_tables(migrated_url, staged_frames(), run_id="first", with_checksums=True)
+def first_load(migrated_url: str, tmp_path: Path) -> RunSummary:
+    """The hand-made frames published through the production load."""
+    return load_frames(load_context(migrated_url, tmp_path), staged_frames())

@@ -10,8 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from etl.errors import DataQualityError
 from etl.warehouse.audit import AuditFailedError, AuditResult, builtin_checks, run_audit
 from etl.warehouse.write import write_staged
-
-from .frames import staged_frames
+from tests.support.staged_frames import staged_frames
 
 pytestmark = pytest.mark.postgres
 

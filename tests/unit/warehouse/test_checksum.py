@@ -6,21 +6,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from etl.stages.summary import RunSummary
 from etl.warehouse.checksum import checksums, table_checksum
-from etl.warehouse.load import LoadResult
-
-from .frames import EXPECTED_ROWS
+from tests.support.staged_frames import EXPECTED_ROWS
 
 pytestmark = pytest.mark.postgres
 
 
 def test_checksums_count_rows_of_every_published_table(
-    first_load: LoadResult, engine: Engine
+    first_load: RunSummary, engine: Engine
 ) -> None:
     with engine.connect() as conn:
         sums = checksums(conn)
     assert {name: s.rows for name, s in sums.items()} == EXPECTED_ROWS
-    assert sums == first_load.checksums
+    assert {name: s.checksum for name, s in sums.items()} == first_load.table_checksums
     assert len({s.checksum for s in sums.values()}) == len(sums)
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
 
+from etl.stages.summary import RunSummary
 from etl.warehouse.grants import grant_bi_read_only, role_exists
-from etl.warehouse.load import LoadResult
 from etl.warehouse.migrate import upgrade
 
 pytestmark = pytest.mark.postgres
@@ -59,7 +59,7 @@ def test_role_is_created_nologin_once(engine: Engine, bi_role: str) -> None:
 
 
 def test_bi_role_selects_views_and_tables(
-    first_load: LoadResult, engine: Engine, bi_role: str
+    first_load: RunSummary, engine: Engine, bi_role: str
 ) -> None:
     with engine.begin() as conn:
         grant_bi_read_only(conn, bi_role)

@@ -11,12 +11,12 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import Engine
 
 from etl.errors import DataQualityError, TransientError
+from etl.stages.summary import RunSummary
 from etl.warehouse.checksum import checksums
-from etl.warehouse.load import LoadResult
-from etl.warehouse.publish import PUBLISH_LOCK_KEY, publish
+from etl.warehouse.locks import PUBLISH_LOCK
+from etl.warehouse.publish import publish
 from etl.warehouse.write import write_staged
-
-from .frames import EXPECTED_ROWS, staged_frames
+from tests.support.staged_frames import EXPECTED_ROWS, staged_frames
 
 pytestmark = pytest.mark.postgres
 
@@ -211,12 +211,12 @@ def test_failure_during_first_publish_leaves_tables_empty_with_their_keys(
 
 
 def test_second_publisher_waits_for_the_advisory_lock_then_gives_up(
-    first_load: LoadResult, migrated_url: str
+    first_load: RunSummary, migrated_url: str
 ) -> None:
     holder = create_engine(migrated_url, poolclass=pool.NullPool)
     worker = create_engine(migrated_url, poolclass=pool.NullPool)
     with holder.connect() as lock_conn:
-        lock_conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PUBLISH_LOCK_KEY})
+        lock_conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PUBLISH_LOCK.key})
         started = time.perf_counter()
         with (
             pytest.raises(TransientError, match="another run is publishing"),

@@ -14,8 +14,13 @@ from sqlalchemy.engine import Engine
 from etl.errors import DataError
 from etl.warehouse.staged import STAGED_COLUMNS
 from etl.warehouse.write import write_staged, write_table
-
-from .frames import AWKWARD_ABSTRACT, EXPECTED_ROWS, dim_date, dim_publication, staged_frames
+from tests.support.staged_frames import (
+    AWKWARD_ABSTRACT,
+    EXPECTED_ROWS,
+    dim_date,
+    dim_publication,
+    staged_frames,
+)
 
 pytestmark = pytest.mark.postgres
 
