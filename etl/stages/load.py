@@ -63,8 +63,9 @@ def run_lock(ctx: RunContext) -> Iterator[None]:
     A second run waits at most the load stage's timeout, then fails as a transient error
     (its task retries).
     """
-    with _connection(ctx) as conn, hold_session_lock(
-        conn, LOAD_LOCK, ctx.settings.stages.load.timeout_seconds
+    with (
+        _connection(ctx) as conn,
+        hold_session_lock(conn, LOAD_LOCK, ctx.settings.stages.load.timeout_seconds),
     ):
         yield
 

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import BigInteger as SaBigInteger
-from sqlalchemy import Boolean, Date, Float, Integer, SmallInteger, Text
+from sqlalchemy import Boolean, Date, Float, Integer, Text
 from sqlalchemy.types import TypeEngine
 
 from etl.errors import DataError
@@ -34,6 +33,7 @@ from etl.transform.technologies import (
     build_fact_trl_prediction,
 )
 from etl.transform.vector import TEXT
+from etl.warehouse.arrow_types import arrow_type
 from etl.warehouse.schema import PUBLISHED_TABLES
 from etl.warehouse.staged import NATURAL_KEY_OF, STAGED_COLUMNS, staged_columns
 
@@ -140,24 +140,6 @@ def _pandas_dtype(type_: TypeEngine, nullable: bool) -> object:
     raise TypeError(f"no pandas dtype for {type_!r}")
 
 
-def _arrow_type(type_: TypeEngine) -> pa.DataType:
-    if isinstance(type_, SmallInteger):
-        return pa.int16()
-    if isinstance(type_, SaBigInteger):
-        return pa.int64()
-    if isinstance(type_, Integer):
-        return pa.int32()
-    if isinstance(type_, Float):
-        return pa.float64()
-    if isinstance(type_, Boolean):
-        return pa.bool_()
-    if isinstance(type_, Date):
-        return pa.date32()
-    if isinstance(type_, Text):
-        return pa.string()
-    raise TypeError(f"no Arrow type for {type_!r}")
-
-
 def staged_dtypes(table_name: str) -> dict[str, object]:
     return {
         column.name: _pandas_dtype(column.type, _nullable(table_name, column.name))
@@ -169,7 +151,7 @@ def arrow_schema(table_name: str) -> pa.Schema:
     """Explicit Parquet schema, so a column that is all-null this run keeps its type."""
     return pa.schema(
         [
-            pa.field(column.name, _arrow_type(column.type), _nullable(table_name, column.name))
+            pa.field(column.name, arrow_type(column.type), _nullable(table_name, column.name))
             for column in staged_columns(TABLES[table_name])
         ]
     )

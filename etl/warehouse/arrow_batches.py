@@ -1,12 +1,14 @@
-"""Turn a DataFrame or a Parquet file into a bounded-memory CSV byte stream for COPY.
+"""Arrow record batches for COPY: read, cast to the staged types, stream with bounded memory.
 
-Rendering a million wide rows as one CSV string would cost gigabytes, so the data is
-converted a record batch at a time (pyarrow, which releases the GIL) on a producer
-thread while psycopg2 sends the previous batch: client work overlaps with the server's
-parsing, and at most `queue_depth` rendered batches are held at once.
+Both COPY formats (binary, `etl.warehouse.pgbinary`, and CSV, below) start here: a
+DataFrame or a Parquet file is read a record batch at a time and cast to the staged
+column types. Rendering a million wide rows at once would cost gigabytes, so each batch
+is converted (pyarrow, which releases the GIL) on a producer thread while psycopg2 sends
+the previous batch: client work overlaps with the server's parsing, and at most
+`queue_depth` rendered batches are held at once.
 
-CSV conventions, matching PostgreSQL's `COPY ... (FORMAT csv)`: pyarrow quotes every
-string, so an empty string is `""` while a null is an empty unquoted field (NULL);
+CSV conventions (`csv_chunks`), matching PostgreSQL's `COPY ... (FORMAT csv)`: pyarrow
+quotes every string, so an empty string is `""` while a null is an empty unquoted field (NULL);
 embedded quotes are doubled and newlines/tabs stay inside quotes. Values are cast to
 the target column types first, so a nullable integer held by pandas as float (1.0, NaN)
 is written `1` or NULL, and a non-integral value fails loudly instead of being truncated.
@@ -28,32 +30,13 @@ import pyarrow.parquet as pq
 from sqlalchemy import types as sqltypes
 
 from etl.errors import DataError
+from etl.warehouse.arrow_types import arrow_type
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 16_384
 DEFAULT_QUEUE_DEPTH = 4
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=DEFAULT_BATCH_ROWS)
-
-
-def arrow_type(sql_type: sqltypes.TypeEngine) -> pa.DataType:
-    """The Arrow type whose CSV rendering PostgreSQL parses back into `sql_type` exactly."""
-    # Order matters: BigInteger and SmallInteger are subclasses of Integer.
-    mapping: list[tuple[type, pa.DataType]] = [
-        (sqltypes.SmallInteger, pa.int16()),
-        (sqltypes.BigInteger, pa.int64()),
-        (sqltypes.Integer, pa.int32()),
-        (sqltypes.Float, pa.float64()),
-        (sqltypes.Boolean, pa.bool_()),
-        (sqltypes.Date, pa.date32()),
-        (sqltypes.DateTime, pa.timestamp("us", tz="UTC")),
-        (sqltypes.Text, pa.string()),
-        (sqltypes.String, pa.string()),
-    ]
-    for sql_class, arrow in mapping:
-        if isinstance(sql_type, sql_class):
-            return arrow
-    raise TypeError(f"no Arrow mapping for column type {sql_type!r}")
 
 
 def arrow_schema(columns: list[tuple[str, sqltypes.TypeEngine]]) -> pa.Schema:

@@ -1,8 +1,9 @@
 """The AUDIT step: checks that run on the staged tables before anything is published.
 
-A check is any callable taking a Connection and returning an AuditResult, so the Great
-Expectations suites (a later issue) plug into the same hook as the built-in SQL checks.
-An error-level failure raises DataQualityError and the load never publishes.
+A check is any callable taking a Connection and returning an AuditResult. The audit stage
+(`etl.stages.load.audit_staging`) runs these built-in SQL checks, then the Great
+Expectations suites (`etl.quality`) on what the schema cannot say; an error-level
+failure in either stops the run before publish.
 
 The built-in checks pre-flight every constraint the published tables enforce (NOT NULL,
 CHECK, unique keys, foreign keys via natural keys), so a bad row is reported with counts

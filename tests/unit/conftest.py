@@ -1,5 +1,6 @@
 """Fixtures for tests that run the pipeline: the committed sample, a fresh warehouse."""
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,17 +12,25 @@ from sqlalchemy import create_engine, text
 from etl.warehouse.checksum import checksums
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
-# What a run on the committed sample must publish (data/sample/sample_manifest.json).
-LOADED = {"trl_predictions": 100, "pubmed_articles": 2970, "biotech_companies": 605}
-REJECTED = {"trl_predictions": 0, "pubmed_articles": 24, "biotech_companies": 5}
-PUBLISHED_ROWS = {
-    "dim_publication": 2970,
-    "fact_trl_prediction": 100,
-    "fact_financial": 605,
-    "fact_company_score": 605,
-    "dim_company": 120,
-    "dim_technology_at_least": 25,
-}
+MANIFEST = SAMPLE_DIR / "sample_manifest.json"
+
+
+def sample_manifest_counts() -> dict[str, dict[str, int]]:
+    """What a run on the committed sample must load, reject and publish, read from the
+    manifest the generator wrote with the sample (never copied into the tests)."""
+    sources = json.loads(MANIFEST.read_text())["sources"]
+    loaded = {name: source["loaded"] for name, source in sources.items()}
+    rejected = {name: sum(source["rejected"].values()) for name, source in sources.items()}
+    published = {
+        "dim_publication": sources["pubmed_articles"]["facts"]["distinct_pmids"],
+        "fact_trl_prediction": loaded["trl_predictions"],
+        "fact_financial": loaded["biotech_companies"],
+        "fact_company_score": loaded["biotech_companies"],
+        "dim_company": sources["biotech_companies"]["facts"]["distinct_ciks"],
+        "dim_technology_at_least": sources["trl_predictions"]["facts"]["technologies"],
+    }
+    return {"loaded": loaded, "rejected": rejected, "published": published}
+
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "pipeline.yaml"
 
@@ -59,7 +68,7 @@ def prefect_api() -> Iterator[None]:
 
 @pytest.fixture
 def sample_counts() -> dict[str, dict[str, int]]:
-    return {"loaded": LOADED, "rejected": REJECTED, "published": PUBLISHED_ROWS}
+    return sample_manifest_counts()
 
 
 class WarehouseProbe:
