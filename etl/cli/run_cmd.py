@@ -25,6 +25,14 @@ def run(
     skip_validation: Annotated[
         bool, typer.Option("--skip-validation", help="Skip the data-quality suites.")
     ] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help="Publish even if a source or fact table lost more rows than "
+            "validation.max_shrink_ratio since the last completed run.",
+        ),
+    ] = False,
     no_prefect: Annotated[
         bool, typer.Option("--no-prefect", help="Standard mode: the same stages, no Prefect.")
     ] = False,
@@ -32,11 +40,13 @@ def run(
     settings = load_settings(config, raw_dir=raw_dir)
     configure_logging(settings.log_level)
     if no_prefect:
-        summary = run_standard(settings, skip_validation=skip_validation)
+        summary = run_standard(settings, skip_validation=skip_validation, allow_shrink=allow_shrink)
     else:
         # Imported here because importing Prefect costs about a second that the
         # other commands, and standard mode, should not pay.
         from etl.flows.abi_etl_flow import run_flow  # noqa: PLC0415
 
-        summary = run_flow(config, raw_dir=raw_dir, skip_validation=skip_validation)
+        summary = run_flow(
+            config, raw_dir=raw_dir, skip_validation=skip_validation, allow_shrink=allow_shrink
+        )
     logger.info("event=run_finished run_id=%s status=%s", summary.run_id, summary.status)

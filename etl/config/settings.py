@@ -65,6 +65,8 @@ class ValidationSettings(_Section):
     max_null_ratio: float = Field(default=0.05, ge=0, le=1)
     max_duplicate_ratio: float = Field(default=0.01, ge=0, le=1)
     max_rejected_ratio: float = Field(default=0.10, ge=0, le=1)
+    # Largest drop in rows, per source and per fact table, against the last completed run.
+    max_shrink_ratio: float = Field(default=0.2, ge=0, le=1)
     min_year: int = 2015
     max_year: int = 2035
     min_fiscal_year: int = 2015

@@ -69,19 +69,30 @@ def abi_etl_pipeline(
     config_path: str | None = None,
     raw_dir: str | None = None,
     skip_validation: bool = False,
+    allow_shrink: bool = False,
 ) -> RunSummary:
     settings = load_settings(config_path, raw_dir=raw_dir)
-    ctx = new_run_context(settings, "prefect", skip_validation, flow_run_id=runtime.flow_run.id)
+    ctx = new_run_context(
+        settings,
+        "prefect",
+        skip_validation,
+        flow_run_id=runtime.flow_run.id,
+        allow_shrink=allow_shrink,
+    )
     with forward_etl_logs(settings.log_level):
         return run_pipeline(ctx, TaskCaller(settings), ArtifactReporter())
 
 
 def run_flow(
-    config_path: Path | None, raw_dir: Path | None = None, skip_validation: bool = False
+    config_path: Path | None,
+    raw_dir: Path | None = None,
+    skip_validation: bool = False,
+    allow_shrink: bool = False,
 ) -> RunSummary:
     """Run the flow in this process, against PREFECT_API_URL or an ephemeral local API."""
     return abi_etl_pipeline(
         config_path=str(config_path) if config_path else None,
         raw_dir=str(raw_dir) if raw_dir else None,
         skip_validation=skip_validation,
+        allow_shrink=allow_shrink,
     )

@@ -21,6 +21,8 @@ class RunContext:
     skip_validation: bool
     started_at: datetime
     flow_run_id: str | None = None
+    # Let the volume guard's finding through as a warning (an intended shrink).
+    allow_shrink: bool = False
 
     @property
     def run_dir(self) -> Path:
@@ -38,8 +40,11 @@ def new_run_context(
     mode: Mode,
     skip_validation: bool = False,
     flow_run_id: str | None = None,
+    allow_shrink: bool = False,
 ) -> RunContext:
     started_at = datetime.now(UTC)
     # Sortable by time, unique across concurrent runs.
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    return RunContext(run_id, settings, mode, skip_validation, started_at, flow_run_id)
+    return RunContext(
+        run_id, settings, mode, skip_validation, started_at, flow_run_id, allow_shrink
+    )

@@ -34,8 +34,9 @@ from etl.warehouse.checksum import checksums
 from etl.warehouse.locks import LOAD_LOCK, hold_session_lock
 from etl.warehouse.migrate import upgrade
 from etl.warehouse.publish import publish
-from etl.warehouse.schema import PUBLISHED_TABLES
+from etl.warehouse.schema import FACTS, PUBLISHED_TABLES
 from etl.warehouse.tables import publish_order
+from etl.warehouse.volume_guard import volume_check
 from etl.warehouse.write import write_staged
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ Progress = Callable[[float], None]
 
 # The load writes and publishes every table of the star schema, dimensions first.
 TABLES = publish_order([table.name for table in PUBLISHED_TABLES])
+FACT_NAMES = frozenset(table.name for table in FACTS)
 
 
 @contextmanager
@@ -88,7 +90,7 @@ def load_staged(
         written = caller.call("load", "write_staging", write_staging, ctx, transformed)
         summary.stages["load"] = written
 
-        audited = caller.call("validation", "audit_staging", audit_staging, ctx, outcomes)
+        audited = caller.call("validation", "audit_staging", audit_staging, ctx, outcomes, written)
         summary.stages["validation"] = audited
         summary.validation = audited.details
         reporter.validation(audited)
@@ -115,11 +117,20 @@ def write_staging(ctx: RunContext, transformed: StageOutcome) -> StageOutcome:
     return outcome
 
 
-def audit_staging(ctx: RunContext, outcomes: Mapping[str, SourceOutcome]) -> StageOutcome:
-    """Built-in SQL checks always; the Great Expectations suites unless skipped."""
+def audit_staging(
+    ctx: RunContext, outcomes: Mapping[str, SourceOutcome], written: StageOutcome
+) -> StageOutcome:
+    """Built-in SQL checks and the volume guard always; the Great Expectations suites
+    unless skipped."""
     started = time.perf_counter()
+    guard = volume_check(
+        loaded={name: outcome.loaded for name, outcome in outcomes.items()},
+        staged_facts={name: rows for name, rows in written.rows.items() if name in FACT_NAMES},
+        max_shrink_ratio=ctx.settings.validation.max_shrink_ratio,
+        allow_shrink=ctx.allow_shrink,
+    )
     with _connection(ctx) as conn:
-        builtin = run_audit(conn, builtin_checks(TABLES), raise_on_error=False)
+        builtin = run_audit(conn, [*builtin_checks(TABLES), guard], raise_on_error=False)
     report = run_quality(
         ctx.settings,
         outcomes,

@@ -60,6 +60,7 @@ def record_run_start(url: str, ctx: RunContext) -> None:
                 started_at=ctx.started_at,
                 status="running",
                 skip_validation=ctx.skip_validation,
+                allow_shrink=ctx.allow_shrink,
             )
         )
 

@@ -73,6 +73,8 @@ class LogReporter:
             )
 
 
-def run_standard(settings: Settings, skip_validation: bool = False) -> RunSummary:
-    ctx = new_run_context(settings, "standard", skip_validation)
+def run_standard(
+    settings: Settings, skip_validation: bool = False, allow_shrink: bool = False
+) -> RunSummary:
+    ctx = new_run_context(settings, "standard", skip_validation, allow_shrink=allow_shrink)
     return run_pipeline(ctx, DirectCaller(), LogReporter())

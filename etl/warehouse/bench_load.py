@@ -35,7 +35,6 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from etl.warehouse.arrow_batches import arrow_schema, frame_batches, parquet_batches
-
 from etl.warehouse.schema import PUBLISHED_TABLES
 from etl.warehouse.staged import STAGED_COLUMNS
 from etl.warehouse.tables import qi, sql_type

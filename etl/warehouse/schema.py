@@ -243,6 +243,7 @@ etl_run = Table(
     Column("ended_at", DateTime(timezone=True)),
     Column("status", Text, nullable=False),  # running | completed | failed
     Column("skip_validation", Boolean, nullable=False, server_default="false"),
+    Column("allow_shrink", Boolean, nullable=False, server_default="false"),
     Column("source_counts", JSONB),  # per source: rows_in_file, loaded, rejected, blank
     Column("table_counts", JSONB),  # per published table: rows
     Column("input_checksums", JSONB),  # per source file: sha256

@@ -12,7 +12,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from etl.stages.summary import RunSummary
 from etl.warehouse.grants import grant_bi_read_only, role_exists
-from etl.warehouse.migrate import upgrade
+from etl.warehouse.migrate import head_revision, upgrade
 
 pytestmark = pytest.mark.postgres
 
@@ -117,7 +117,7 @@ def test_upgrade_hands_everything_to_the_etl_role_and_grants_bi(
     with engine.begin() as conn:
         conn.execute(text(f'CREATE ROLE "{etl_role}" NOLOGIN'))
     try:
-        assert upgrade(migrated_url, bi_role=bi_role, etl_role=etl_role) == "0001"
+        assert upgrade(migrated_url, bi_role=bi_role, etl_role=etl_role) == head_revision()
         with engine.connect() as conn:
             owners = set(
                 conn.execute(

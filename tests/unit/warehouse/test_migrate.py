@@ -52,8 +52,8 @@ def _metadata_checks() -> set[tuple[str, str]]:
 
 
 def test_upgrade_returns_head_and_is_idempotent(pg_url: str) -> None:
-    assert upgrade(pg_url) == head_revision() == "0001"
-    assert upgrade(pg_url) == "0001"
+    assert upgrade(pg_url) == head_revision() == "0002"
+    assert upgrade(pg_url) == "0002"
 
 
 def test_migrated_database_matches_metadata(migrated_url: str) -> None:
@@ -94,5 +94,5 @@ def test_downgrade_to_base_then_upgrade_again(migrated_url: str) -> None:
     config = alembic_config(migrated_url)
     command.downgrade(config, "base")
     assert _diff(migrated_url) != []  # the tables are gone
-    assert upgrade(migrated_url) == "0001"
+    assert upgrade(migrated_url) == head_revision()
     assert _diff(migrated_url) == []
