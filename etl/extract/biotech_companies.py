@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 from etl.extract.columns import BIOTECH_COMPANIES, DROPPED_HEADERS, NATURAL_KEYS
-from etl.extract.files import read_source_file
 from etl.extract.parse import (
     RowRejects,
     apply_rules,
@@ -14,6 +13,7 @@ from etl.extract.parse import (
     log_result,
     reject_duplicate_keys,
 )
+from etl.extract.raw_files import read_source_file
 from etl.extract.result import ExtractResult
 
 logger = logging.getLogger(__name__)

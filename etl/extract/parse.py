@@ -19,9 +19,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.extract.arrow_text import TEXT, Mask, arrow_text, as_bool, text_series
 from etl.extract.columns import PLACEHOLDERS, REJECTED_COLUMNS, ColumnRule
-from etl.extract.files import TEXT, RawTable, select_rows
+from etl.extract.raw_files import RawTable
 from etl.extract.result import ExtractResult
+from etl.extract.rows import select_rows
 
 _PLACEHOLDER_VALUES = pa.array(PLACEHOLDERS, type=pa.large_string())
 _PLACEHOLDER_MAX_BYTES = max(len(p.encode()) for p in PLACEHOLDERS)
@@ -52,29 +54,6 @@ _LONG_TEXT_BYTES = 128  # mean value size above which stripping looks before it 
 _TRIM_ALL_MAX_BYTES = 16 * 2**20
 
 Normaliser = Callable[[pd.Series], pd.Series]
-Mask = pd.Series | np.ndarray
-
-
-# --- Arrow plumbing ----------------------------------------------------------------------
-
-
-def arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """The Arrow strings behind a text Series (no copy when it is TEXT already)."""
-    array = pa.array(values.astype(TEXT).array)
-    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
-
-
-def text_series(array: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(array), index=index, dtype=TEXT)
-
-
-def as_bool(mask: Mask | pa.ChunkedArray) -> np.ndarray:
-    """A mask as a numpy bool array, null counting as False."""
-    if isinstance(mask, pa.ChunkedArray | pa.Array):
-        return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool)
-    if isinstance(mask, pd.Series):
-        return mask.to_numpy(dtype=bool, na_value=False)
-    return np.asarray(mask, dtype=bool)
 
 
 # --- cells -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, PUBMED_ARTICLES
-from etl.extract.files import read_source_file
 from etl.extract.parse import (
     RowRejects,
     apply_rules,
@@ -20,6 +19,7 @@ from etl.extract.parse import (
     normalise_technology_list,
     reject_duplicate_keys,
 )
+from etl.extract.raw_files import read_source_file
 from etl.extract.result import ExtractResult
 
 logger = logging.getLogger(__name__)

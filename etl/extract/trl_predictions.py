@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, TRL_PREDICTIONS
-from etl.extract.files import read_source_file
 from etl.extract.parse import (
     RowRejects,
     apply_rules,
@@ -15,6 +14,7 @@ from etl.extract.parse import (
     normalise_technology,
     reject_duplicate_keys,
 )
+from etl.extract.raw_files import read_source_file
 from etl.extract.result import ExtractResult
 
 logger = logging.getLogger(__name__)

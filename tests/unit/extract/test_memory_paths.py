@@ -1,4 +1,7 @@
-"""The copy-free paths of the extract: row selection, nulling, long-text strip, clean file."""
+"""The copy-free paths of the extract: nulling, long-text strip, clean file.
+
+Row selection is tested with its module (test_rows).
+"""
 
 from __future__ import annotations
 
@@ -10,48 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from etl.extract import files, parse
-from etl.extract.files import TEXT, select_rows
+from etl.extract import parse
+from etl.extract.arrow_text import TEXT
 from etl.stages import extract as extract_stage
 from etl.stages.extract import write_clean_parquet
 
-
-def _frame(rows: int, chunk: int) -> pd.DataFrame:
-    text = [f"value {i}" for i in range(rows)]
-    chunks = pa.chunked_array(
-        [pa.array(text[i : i + chunk], pa.large_string()) for i in range(0, rows, chunk)]
-    )
-    return pd.DataFrame(
-        {
-            "text": pd.Series(pd.arrays.ArrowStringArray(chunks)),
-            "number": pd.array(range(rows), dtype="Int64"),
-        },
-        index=pd.Index(np.arange(2, rows + 2), name="row_number"),
-    )
-
-
-@pytest.mark.parametrize("max_runs", [0, 256])  # filtered by Arrow / kept as slices
-@pytest.mark.parametrize("pattern", ["few", "none", "all", "alternate"])
-def test_select_rows_matches_pandas_boolean_selection(
-    monkeypatch: pytest.MonkeyPatch, max_runs: int, pattern: str
-) -> None:
-    monkeypatch.setattr(files, "_MAX_SLICED_RUNS", max_runs)
-    frame = _frame(50, chunk=7)
-    mask = {
-        "few": ~np.isin(np.arange(50), [0, 6, 7, 20, 49]),
-        "none": np.zeros(50, dtype=bool),
-        "all": np.ones(50, dtype=bool),
-        "alternate": np.arange(50) % 2 == 0,
-    }[pattern]
-    selected = select_rows(frame, mask)
-    pd.testing.assert_frame_equal(selected, frame[mask])
-    assert selected["text"].dtype == TEXT
-
-
-def test_kept_runs_fall_back_to_a_copy_when_rows_alternate() -> None:
-    assert files._kept_runs(np.array([1, 1, 0, 1, 0, 0, 1], dtype=bool)) == [(0, 2), (3, 4), (6, 7)]
-    assert files._kept_runs(np.zeros(3, dtype=bool)) == []
-    assert files._kept_runs(np.arange(1000) % 2 == 0) is None
+from .series import chunked_frame
 
 
 def test_null_masked_keeps_the_bytes_and_honours_slice_offsets() -> None:
@@ -87,7 +54,7 @@ def test_clean_parquet_is_sorted_by_key_in_row_groups(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(extract_stage, "ROW_GROUP_ROWS", 4)
-    frame = _frame(10, chunk=3)
+    frame = chunked_frame(10, chunk=3)
     frame["pmid"] = np.array([9, 3, 5, 1, 8, 2, 7, 4, 10, 6], dtype="int64")
     frame = frame.reset_index()
     first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
@@ -102,7 +69,7 @@ def test_clean_parquet_is_sorted_by_key_in_row_groups(
 
 
 def test_clean_parquet_without_key_keeps_row_order_and_handles_no_rows(tmp_path: Path) -> None:
-    frame = _frame(5, chunk=2).reset_index()
+    frame = chunked_frame(5, chunk=2).reset_index()
     path = tmp_path / "c.parquet"
     write_clean_parquet(frame, path)
     pd.testing.assert_frame_equal(pd.read_parquet(path), frame, check_dtype=False)

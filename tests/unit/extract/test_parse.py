@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from etl.extract.arrow_text import TEXT
 from etl.extract.columns import ColumnRule
-from etl.extract.files import TEXT
 from etl.extract.parse import (
     RowRejects,
     apply_rules,
