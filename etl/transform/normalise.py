@@ -381,7 +381,7 @@ def normalise_industry(values: pd.Series) -> pd.DataFrame:
 def technology_token(values: pd.Series) -> pd.Series:
     """Normalised technology name: lower-case, no spaces or underscores; hyphens stay.
 
-    The readers' definition (etl.extract.parse.normalise_technology), re-applied so the
+    The readers' definition (etl.extract.technologies.normalise_technology), re-applied so the
     transform is safe on any input and idempotent on the readers' tokens: `Gene Therapy`,
     `gene_therapy` and `GENETHERAPY` all give `genetherapy`. Empty -> null.
     """
