@@ -9,18 +9,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.extract.arrow_text import arrow_text
+from etl.extract.assembly import build_result
+from etl.extract.clean_table import apply_rules
 from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, PUBMED_ARTICLES
-from etl.extract.files import read_source_file
-from etl.extract.parse import (
-    RowRejects,
-    apply_rules,
-    arrow_text,
-    build_result,
-    log_result,
-    normalise_technology_list,
-    reject_duplicate_keys,
-)
-from etl.extract.result import ExtractResult
+from etl.extract.raw_files import read_source_file
+from etl.extract.result import ExtractResult, log_result
+from etl.extract.technologies import normalise_technology_list
+from etl.extract.verdicts import RowRejects, reject_duplicate_keys
 
 logger = logging.getLogger(__name__)
 

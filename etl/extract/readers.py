@@ -8,7 +8,7 @@ from pathlib import Path
 from etl.config.settings import Settings
 from etl.errors import ConfigError
 from etl.extract.biotech_companies import read_biotech_companies
-from etl.extract.files import resolve_source_path
+from etl.extract.paths import resolve_source_path
 from etl.extract.pubmed_articles import read_pubmed_articles
 from etl.extract.result import ExtractResult
 from etl.extract.trl_predictions import read_trl_predictions

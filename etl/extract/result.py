@@ -1,7 +1,8 @@
-"""What every reader returns."""
+"""What every reader returns, and the one log line that sums it up."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,3 +32,18 @@ class ExtractResult:
 
     def rejected_by_reason(self) -> dict[str, int]:
         return {str(k): int(v) for k, v in self.rejected["reason"].value_counts().items()}
+
+
+def summary(result: ExtractResult) -> str:
+    """The reader's one log line, as key=value text."""
+    reasons = ",".join(f"{k}:{v}" for k, v in sorted(result.rejected_by_reason().items()))
+    nulled = ",".join(f"{k}:{v}" for k, v in sorted(result.nulled.items()))
+    return (
+        f"source={result.source} file={result.file} rows={result.rows_in_file} "
+        f"loaded={len(result.data)} rejected={len(result.rejected)} blank={result.blank_rows} "
+        f"reasons={reasons or '-'} nulled={nulled or '-'}"
+    )
+
+
+def log_result(logger: logging.Logger, result: ExtractResult) -> None:
+    logger.info("%s", summary(result))

@@ -5,17 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from etl.extract.assembly import build_result
+from etl.extract.clean_table import apply_rules
 from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, TRL_PREDICTIONS
-from etl.extract.files import read_source_file
-from etl.extract.parse import (
-    RowRejects,
-    apply_rules,
-    build_result,
-    log_result,
-    normalise_technology,
-    reject_duplicate_keys,
-)
-from etl.extract.result import ExtractResult
+from etl.extract.raw_files import read_source_file
+from etl.extract.result import ExtractResult, log_result
+from etl.extract.technologies import normalise_technology
+from etl.extract.verdicts import RowRejects, reject_duplicate_keys
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl.errors import RejectedRatioError
-from etl.extract.files import resolve_source_path
+from etl.extract.paths import resolve_source_path
 from etl.extract.readers import READERS
 from etl.stages.context import RunContext
 

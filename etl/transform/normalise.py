@@ -16,7 +16,7 @@ import pandas as pd
 from etl.transform.vector import (
     TEXT,
     clean_labels,
-    clean_text,
+    collapse_whitespace,
     fold,
     letters_key,
     map_uniques_frame,
@@ -204,7 +204,7 @@ def normalise_country(values: pd.Series) -> pd.Series:
     """
 
     def english(uniques: pd.Series) -> pd.Series:
-        cleaned = clean_text(uniques)
+        cleaned = collapse_whitespace(uniques)
         return _place_key(cleaned).map(COUNTRY_BY_KEY).fillna(cleaned.astype(object))
 
     return map_uniques_text(values, english)
@@ -286,12 +286,12 @@ _MAX_ANNOTATION_PASSES = 5  # annotations can stack: `... [reviewed] *`
 
 
 def _strip_annotations(uniques: pd.Series) -> pd.Series:
-    text = clean_text(uniques)
+    text = collapse_whitespace(uniques)
     for _ in range(_MAX_ANNOTATION_PASSES):  # passes over the column, not rows
         before = text
         for pattern in _ANNOTATION_TAILS:
             text = text.str.replace(pattern, "", regex=True)
-        text = clean_text(text)
+        text = collapse_whitespace(text)
         if text.equals(before):
             break
     return text
@@ -381,7 +381,7 @@ def normalise_industry(values: pd.Series) -> pd.DataFrame:
 def technology_token(values: pd.Series) -> pd.Series:
     """Normalised technology name: lower-case, no spaces or underscores; hyphens stay.
 
-    The readers' definition (etl.extract.parse.normalise_technology), re-applied so the
+    The readers' definition (etl.extract.technologies.normalise_technology), re-applied so the
     transform is safe on any input and idempotent on the readers' tokens: `Gene Therapy`,
     `gene_therapy` and `GENETHERAPY` all give `genetherapy`. Empty -> null.
     """

@@ -66,15 +66,22 @@ def map_table(
     return map_uniques(values, lambda uniques: key(uniques).map(table))
 
 
-def clean_text(values: pd.Series) -> pd.Series:
-    """Collapse inner whitespace and strip; empty text becomes null. Returns `string` dtype."""
+def collapse_whitespace(values: pd.Series) -> pd.Series:
+    r"""Every whitespace run one space, none at the ends; empty text becomes null.
+
+    A label's spacing carries no meaning (`Delaware ,  USA`), unlike an abstract's, so this
+    is the transform's job and not the readers' `etl.extract.cells.clean_text`, which keeps
+    inner text as written and nulls placeholders: a placeholder here is kept as text.
+    Returns `string` dtype (Python storage: `\s` must match Unicode spaces, which Arrow's
+    regex engine does not).
+    """
     text = values.astype("string").str.replace(r"\s+", " ", regex=True).str.strip()
     return text.mask(text == "")
 
 
 def clean_labels(values: pd.Series) -> pd.Series:
-    """`clean_text` computed once per distinct value: for short, repetitive label columns."""
-    return map_uniques_text(values, clean_text)
+    """`collapse_whitespace` once per distinct value: for short, repetitive label columns."""
+    return map_uniques_text(values, collapse_whitespace)
 
 
 def fold(values: pd.Series) -> pd.Series:

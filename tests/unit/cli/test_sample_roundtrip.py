@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from etl.cli.main import app
-from etl.extract.files import resolve_source_path
+from etl.extract.paths import resolve_source_path
 from etl.extract.readers import READERS
 
 # Counts of the default sample (3,000 publications, 120 companies, seed 42), checked by hand

@@ -1,4 +1,7 @@
-"""The copy-free paths of the extract: row selection, nulling, long-text strip, clean file."""
+"""The clean Parquet file of the extract stage: sorted by key in row groups, byte-stable.
+
+The copy-free paths of the readers are tested with their modules (test_rows, test_cells).
+"""
 
 from __future__ import annotations
 
@@ -6,88 +9,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from etl.extract import files, parse
-from etl.extract.files import TEXT, select_rows
 from etl.stages import extract as extract_stage
 from etl.stages.extract import write_clean_parquet
 
-
-def _frame(rows: int, chunk: int) -> pd.DataFrame:
-    text = [f"value {i}" for i in range(rows)]
-    chunks = pa.chunked_array(
-        [pa.array(text[i : i + chunk], pa.large_string()) for i in range(0, rows, chunk)]
-    )
-    return pd.DataFrame(
-        {
-            "text": pd.Series(pd.arrays.ArrowStringArray(chunks)),
-            "number": pd.array(range(rows), dtype="Int64"),
-        },
-        index=pd.Index(np.arange(2, rows + 2), name="row_number"),
-    )
-
-
-@pytest.mark.parametrize("max_runs", [0, 256])  # filtered by Arrow / kept as slices
-@pytest.mark.parametrize("pattern", ["few", "none", "all", "alternate"])
-def test_select_rows_matches_pandas_boolean_selection(
-    monkeypatch: pytest.MonkeyPatch, max_runs: int, pattern: str
-) -> None:
-    monkeypatch.setattr(files, "_MAX_SLICED_RUNS", max_runs)
-    frame = _frame(50, chunk=7)
-    mask = {
-        "few": ~np.isin(np.arange(50), [0, 6, 7, 20, 49]),
-        "none": np.zeros(50, dtype=bool),
-        "all": np.ones(50, dtype=bool),
-        "alternate": np.arange(50) % 2 == 0,
-    }[pattern]
-    selected = select_rows(frame, mask)
-    pd.testing.assert_frame_equal(selected, frame[mask])
-    assert selected["text"].dtype == TEXT
-
-
-def test_kept_runs_fall_back_to_a_copy_when_rows_alternate() -> None:
-    assert files._kept_runs(np.array([1, 1, 0, 1, 0, 0, 1], dtype=bool)) == [(0, 2), (3, 4), (6, 7)]
-    assert files._kept_runs(np.zeros(3, dtype=bool)) == []
-    assert files._kept_runs(np.arange(1000) % 2 == 0) is None
-
-
-def test_null_masked_keeps_the_bytes_and_honours_slice_offsets() -> None:
-    base = pa.array(["a", "b", None, "dd", "", "ff"], pa.large_string())
-    chunk = base.slice(1)  # offset 1: the validity bitmap must line up
-    nulled = parse._null_masked(chunk, pa.array([False, False, True, True, False]))
-    assert nulled.to_pylist() == ["b", None, None, None, "ff"]
-    assert nulled.null_count == 3
-    assert nulled.buffers()[2].address == chunk.buffers()[2].address  # text not copied
-    nulled.validate(full=True)
-
-
-def test_clean_text_strips_and_nulls_long_text_without_touching_other_values() -> None:
-    long = "x" * 300
-    values = pd.Series(
-        [long, f"  {long}\n", "", "N/A", "\u00a0" + long, None], dtype=TEXT, index=range(2, 8)
-    )
-    clean = parse.clean_text(values)
-    assert clean.tolist()[:3] == [long, long, pd.NA]
-    assert clean.isna().tolist() == [False, False, True, True, False, True]
-    assert clean.iloc[4] == long
-
-
-def test_big_short_text_column_is_stripped_by_looking_first(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(parse, "_TRIM_ALL_MAX_BYTES", 0)
-    values = pd.Series([" a ", "b", "", "n.d.", "c\t"], dtype=TEXT)
-    assert parse.clean_text(values).tolist() == ["a", "b", pd.NA, pd.NA, "c"]
+from .series import chunked_frame
 
 
 def test_clean_parquet_is_sorted_by_key_in_row_groups(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(extract_stage, "ROW_GROUP_ROWS", 4)
-    frame = _frame(10, chunk=3)
+    frame = chunked_frame(10, chunk=3)
     frame["pmid"] = np.array([9, 3, 5, 1, 8, 2, 7, 4, 10, 6], dtype="int64")
     frame = frame.reset_index()
     first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
@@ -102,7 +37,7 @@ def test_clean_parquet_is_sorted_by_key_in_row_groups(
 
 
 def test_clean_parquet_without_key_keeps_row_order_and_handles_no_rows(tmp_path: Path) -> None:
-    frame = _frame(5, chunk=2).reset_index()
+    frame = chunked_frame(5, chunk=2).reset_index()
     path = tmp_path / "c.parquet"
     write_clean_parquet(frame, path)
     pd.testing.assert_frame_equal(pd.read_parquet(path), frame, check_dtype=False)
