@@ -14,8 +14,7 @@ import pytest
 
 from etl.stages import extract as extract_stage
 from etl.stages.extract import write_clean_parquet
-
-from .series import chunked_frame
+from tests.unit.extract.series import chunked_frame
 
 
 def test_clean_parquet_is_sorted_by_key_in_row_groups(
