@@ -43,7 +43,9 @@ def validate(
     _require_staging(url)
     ctx = new_run_context(settings, "standard")
     outcomes = {source: extract_source(ctx, source) for source in SOURCE_NAMES}
-    report = run_quality(settings, outcomes, url, run_id=ctx.run_id, raise_on_error=False)
+    report = run_quality(
+        settings, outcomes, url, years=ctx.year_ranges, run_id=ctx.run_id, raise_on_error=False
+    )
     typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
     logger.info(
         "event=validated errors=%d warnings=%d data_docs=%s",

@@ -67,10 +67,12 @@ class ValidationSettings(_Section):
     max_rejected_ratio: float = Field(default=0.10, ge=0, le=1)
     # Largest drop in rows, per source and per fact table, against the last completed run.
     max_shrink_ratio: float = Field(default=0.2, ge=0, le=1)
-    min_year: int = 2015
-    max_year: int = 2035
-    min_fiscal_year: int = 2015
-    max_fiscal_year: int = 2030
+    # Years run from these minimums to the year of the run (etl.config.year_ranges); the
+    # floors keep them inside the warehouse's CHECK constraints (1900 and 1990).
+    min_year: int = Field(default=2015, ge=1900)
+    min_fiscal_year: int = Field(default=2015, ge=1990)
+    # How far past the run's year a TRL forecast may reach.
+    forecast_years_ahead: int = Field(default=15, ge=0, le=50)
     balance_sheet_tolerance: float = Field(default=0.02, ge=0)
 
 

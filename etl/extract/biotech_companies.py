@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from etl.config.year_ranges import YearRanges
 from etl.extract.assembly import build_result
 from etl.extract.clean_table import apply_rules
 from etl.extract.columns import BIOTECH_COMPANIES, DROPPED_HEADERS, NATURAL_KEYS
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 SOURCE = "biotech_companies"
 
 
-def read_biotech_companies(path: Path) -> ExtractResult:
+def read_biotech_companies(path: Path, ranges: YearRanges) -> ExtractResult:
     """Clean company-years keyed by (cik, fiscal_year), never by the company name.
 
     `file_path` (a path on the analyst's machine) is not data: it stays out of the clean
@@ -26,7 +27,7 @@ def read_biotech_companies(path: Path) -> ExtractResult:
     headers = [rule.header for rule in BIOTECH_COMPANIES]
     table = read_source_file(path, headers, optional=DROPPED_HEADERS.get(SOURCE, ()))
     rejects = RowRejects(table.frame.index)
-    parsed = apply_rules(table.frame, BIOTECH_COMPANIES, rejects)
+    parsed = apply_rules(table.frame, ranges.apply(BIOTECH_COMPANIES), rejects)
     reject_duplicate_keys(parsed.data, NATURAL_KEYS[SOURCE], rejects)
     result = build_result(SOURCE, table, parsed, rejects)
     log_result(logger, result)

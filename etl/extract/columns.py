@@ -5,6 +5,8 @@ type and what happens to an impossible value: `reject` makes the whole row a rej
 row (reason `invalid_<column>` or `missing_<column>`), `null` blanks the field and keeps
 the row. Placeholders (`N/A`, `n.d.`, empty, ...) are nulls before any rule applies.
 Readers and the sample generator both use these tables, so headers are spelled once.
+Year columns carry no bounds here: they depend on the run's date and settings, and a
+reader gets them from `etl.config.year_ranges.YearRanges.apply`.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ class ColumnRule:
 
 TRL_PREDICTIONS: tuple[ColumnRule, ...] = (
     ColumnRule("Technology", "technology", "text", required=True),
-    ColumnRule("Year", "forecast_year", "int", True, 2000, 2100, "reject"),
+    ColumnRule("Year", "forecast_year", "int", True, on_invalid="reject"),
     ColumnRule("Current_TRL", "current_trl", "int", True, 1, 9, "reject"),
-    ColumnRule("Current_Year", "current_year", "int", False, 2000, 2100, "null"),
+    ColumnRule("Current_Year", "current_year", "int", False, on_invalid="null"),
     ColumnRule("Current_Category", "current_category", "text"),
     ColumnRule("Predicted_TRL", "predicted_trl", "float", True, 1, 9, "reject"),
     ColumnRule("Predicted_Category", "predicted_category", "text"),
@@ -55,7 +57,7 @@ PUBMED_ARTICLES: tuple[ColumnRule, ...] = (
     # The PMID is parsed from the link; a row without one is rejected (missing_pmid).
     ColumnRule("Lien", "link", "text"),
     ColumnRule("Mots-clés", "keywords", "text"),
-    ColumnRule("Year", "pub_year", "int", True, 2015, 2025, "reject"),
+    ColumnRule("Year", "pub_year", "int", True, on_invalid="reject"),
     ColumnRule("Month", "pub_month", "int", False, 1, 12, "null"),
     ColumnRule("Technologies", "technologies", "text"),
     ColumnRule("Technology Category", "technology_category", "text"),
@@ -90,7 +92,7 @@ BIOTECH_COMPANIES: tuple[ColumnRule, ...] = (
     ColumnRule("sic", "sic", "int", False, 100, 9999, "null"),
     ColumnRule("sicDescription", "sic_description", "text"),
     ColumnRule("industryCategory", "industry_category", "text"),
-    ColumnRule("fiscalYear", "fiscal_year", "int", True, 2015, 2030, "reject"),
+    ColumnRule("fiscalYear", "fiscal_year", "int", True, on_invalid="reject"),
     ColumnRule("period", "period", "text"),
     *(ColumnRule(header, column, "float") for header, column in _MONEY),
     ColumnRule("PatentsIssued", "patents_issued", "int", False, 0, None, "null"),

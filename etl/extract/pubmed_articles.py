@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.config.year_ranges import YearRanges
 from etl.extract.arrow_text import arrow_text
 from etl.extract.assembly import build_result
 from etl.extract.clean_table import apply_rules
@@ -40,7 +41,7 @@ def parse_pmid(links: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.IntegerArray(numbers, missing), index=links.index)
 
 
-def read_pubmed_articles(path: Path) -> ExtractResult:
+def read_pubmed_articles(path: Path, ranges: YearRanges) -> ExtractResult:
     """Clean articles keyed by PMID; the same article under another link spelling is a
     duplicate of its first occurrence."""
     headers = [rule.header for rule in PUBMED_ARTICLES]
@@ -53,7 +54,7 @@ def read_pubmed_articles(path: Path) -> ExtractResult:
     )
     parsed = apply_rules(
         table.frame,
-        PUBMED_ARTICLES,
+        ranges.apply(PUBMED_ARTICLES),
         rejects,
         normalisers={"technologies": normalise_technology_list},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from etl.config.year_ranges import YearRanges
 from etl.extract.assembly import build_result
 from etl.extract.clean_table import apply_rules
 from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, TRL_PREDICTIONS
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 SOURCE = "trl_predictions"
 
 
-def read_trl_predictions(path: Path) -> ExtractResult:
+def read_trl_predictions(path: Path, ranges: YearRanges) -> ExtractResult:
     """Clean TRL forecasts keyed by (technology, forecast_year).
 
     The grain is the horizon, not the technology: all four horizons of a technology are
@@ -28,7 +29,10 @@ def read_trl_predictions(path: Path) -> ExtractResult:
     table = read_source_file(path, headers, optional=DROPPED_HEADERS.get(SOURCE, ()))
     rejects = RowRejects(table.frame.index)
     parsed = apply_rules(
-        table.frame, TRL_PREDICTIONS, rejects, normalisers={"technology": normalise_technology}
+        table.frame,
+        ranges.apply(TRL_PREDICTIONS),
+        rejects,
+        normalisers={"technology": normalise_technology},
     )
     reject_duplicate_keys(parsed.data, NATURAL_KEYS[SOURCE], rejects)
     result = build_result(SOURCE, table, parsed, rejects)

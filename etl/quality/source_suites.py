@@ -24,6 +24,7 @@ from great_expectations.data_context import AbstractDataContext
 from great_expectations.datasource.fluent import PandasDatasource
 
 from etl.config.settings import SOURCE_NAMES, Settings, ValidationSettings
+from etl.config.year_ranges import YearRanges
 from etl.extract.columns import NATURAL_KEYS, RULES, ColumnRule, Kind
 from etl.quality.data_docs import build_data_docs, new_run_id, site_dir
 from etl.quality.gx_context import new_context
@@ -69,9 +70,6 @@ TYPE_LISTS: dict[Kind, list[str]] = {
     "text": ["object", "str", "StringDtype", "string"],
 }
 
-TRL_COLUMNS = ("current_trl", "predicted_trl", "trl")
-MONTH_COLUMNS = ("pub_month",)
-
 
 class SourceOutcomeLike(Protocol):
     """What the suites need of `etl.stages.extract.SourceOutcome`."""
@@ -98,25 +96,17 @@ class Range:
     source: str  # where the bounds come from, for the docs and the report
 
 
-def column_range(rule: ColumnRule, limits: ValidationSettings) -> Range | None:
-    """The allowed range of a clean column: settings for years, fixed scales, else the rule."""
-    name = rule.column
-    if name in ("pub_year", "forecast_year"):
-        return Range(limits.min_year, limits.max_year, ERROR, "settings.validation.min/max_year")
-    if name == "current_year":
-        # The year of the assessment, not a key: out of range is worth a look, not a block.
-        return Range(limits.min_year, limits.max_year, WARNING, "settings.validation.min/max_year")
-    if name == "fiscal_year":
-        return Range(
-            limits.min_fiscal_year,
-            limits.max_fiscal_year,
-            ERROR,
-            "settings.validation.min/max_fiscal_year",
-        )
-    if name in TRL_COLUMNS:
-        return Range(1, 9, ERROR, "TRL scale 1..9")
-    if name in MONTH_COLUMNS:
-        return Range(1, 12, ERROR, "calendar months 1..12")
+def column_range(rule: ColumnRule, years: YearRanges) -> Range | None:
+    """The allowed range of a clean column: the run's year bounds, else the reader's rule.
+
+    The same bounds the reader applied, so the suite restates them for the Data Docs; a
+    reader that let an out-of-range value through would fail here.
+    """
+    if rule.column in years.by_column:
+        bound = years[rule.column]
+        # The assessment year is not a key: out of range is worth a look, not a block.
+        severity = WARNING if rule.column == "current_year" else ERROR
+        return Range(bound.minimum, bound.maximum, severity, bound.source)
     if rule.minimum is not None or rule.maximum is not None:
         return Range(rule.minimum, rule.maximum, ERROR, "etl.extract.columns rule")
     return None
@@ -145,16 +135,16 @@ def source_columns(source: str) -> list[tuple[str, Kind, ColumnRule | None]]:
 
 
 def build_source_suite(
-    source: str, limits: ValidationSettings, outcome: SourceOutcomeLike
+    source: str, limits: ValidationSettings, outcome: SourceOutcomeLike, years: YearRanges
 ) -> gx.ExpectationSuite:
     """The suite of one source: presence, types, null ratio, duplicates, ranges, rejects."""
     return gx.ExpectationSuite(
-        name=source, expectations=source_expectations(source, limits, outcome)
+        name=source, expectations=source_expectations(source, limits, outcome, years)
     )
 
 
 def source_expectations(
-    source: str, limits: ValidationSettings, outcome: SourceOutcomeLike
+    source: str, limits: ValidationSettings, outcome: SourceOutcomeLike, years: YearRanges
 ) -> list[gxe.Expectation]:
     """The expectations of `build_source_suite`, in its order."""
     if source not in RULES:
@@ -187,7 +177,7 @@ def source_expectations(
                     meta=_meta("null_ratio", "settings.validation.max_null_ratio"),
                 )
             )
-        allowed = column_range(rule, limits) if rule is not None else None
+        allowed = column_range(rule, years) if rule is not None else None
         if allowed is not None:
             expectations.append(
                 gxe.ExpectColumnValuesToBeBetween(
@@ -252,12 +242,13 @@ def run_source_suites(
     limits: ValidationSettings,
     outcomes: Mapping[str, SourceOutcomeLike],
     run_id: str,
+    years: YearRanges,
 ) -> list[SuiteResult]:
     datasource = context.data_sources.add_pandas(DATASOURCE_NAME)
     results = []
     for source in _ordered(outcomes):
         outcome = outcomes[source]
-        expectations = source_expectations(source, limits, outcome)
+        expectations = source_expectations(source, limits, outcome, years)
         frame = source_frame(source, outcome.data_path)
         results.append(_run_source(context, datasource, source, expectations, frame, run_id=run_id))
         # Dropped before the next source's file is read, not after.
@@ -336,12 +327,13 @@ def validate_sources(
     settings: Settings,
     outcomes: Mapping[str, SourceOutcomeLike],
     *,
+    years: YearRanges,
     run_id: str | None = None,
 ) -> QualityReport:
     """Validate each source's clean Parquet file; build this run's Data Docs site."""
     run_id = run_id or new_run_id()
     docs = site_dir(settings, run_id, "sources")
     context = new_context(docs)
-    suites = run_source_suites(context, settings.validation, outcomes, run_id)
+    suites = run_source_suites(context, settings.validation, outcomes, run_id, years)
     index = build_data_docs(context, docs)
     return QualityReport(suites=tuple(suites), data_docs_path=str(index), run_id=run_id)

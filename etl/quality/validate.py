@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping
 
 from etl.config.settings import Settings
+from etl.config.year_ranges import YearRanges
 from etl.quality.data_docs import build_data_docs, new_run_id, site_dir
 from etl.quality.gx_context import new_context
 from etl.quality.results import QualityReport
@@ -28,6 +29,7 @@ def run_quality(
     outcomes: Mapping[str, SourceOutcomeLike],
     url: str,
     *,
+    years: YearRanges,
     run_id: str | None = None,
     skip_validation: bool = False,
     raise_on_error: bool = True,
@@ -46,9 +48,11 @@ def run_quality(
         return skipped_report(run_id)
     docs = site_dir(settings, run_id, "all")
     context = new_context(docs)
-    suites = run_source_suites(context, settings.validation, outcomes, run_id)
+    suites = run_source_suites(context, settings.validation, outcomes, run_id, years)
     extract_counts = {name: outcome.loaded for name, outcome in outcomes.items()}
-    suites += run_warehouse_suites(context, settings.validation, url, extract_counts, run_id=run_id)
+    suites += run_warehouse_suites(
+        context, settings.validation, url, extract_counts, run_id=run_id, years=years
+    )
     index = build_data_docs(context, docs)
     report = QualityReport(suites=tuple(suites), data_docs_path=str(index), run_id=run_id)
     logger.info(

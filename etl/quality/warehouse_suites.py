@@ -22,6 +22,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import make_url
 
 from etl.config.settings import Settings, ValidationSettings
+from etl.config.year_ranges import YearRanges
 from etl.quality.data_docs import build_data_docs, new_run_id, site_dir
 from etl.quality.gx_context import new_context
 from etl.quality.gx_results import suite_result
@@ -111,22 +112,14 @@ class Bounds:
     source: str
 
 
-def table_bounds(name: str, limits: ValidationSettings) -> list[Bounds]:
-    """Range checks of one staged table; years from settings, scales fixed."""
+def table_bounds(name: str, years: YearRanges) -> list[Bounds]:
+    """Range checks of one staged table; years those of the run, scales fixed."""
 
     def year(column: str, severity: Severity = ERROR) -> Bounds:
-        return Bounds(
-            column, limits.min_year, limits.max_year, severity, "settings.validation.min/max_year"
-        )
+        bound = years[column]
+        return Bounds(column, bound.minimum, bound.maximum, severity, bound.source)
 
-    def fiscal(column: str) -> Bounds:
-        return Bounds(
-            column,
-            limits.min_fiscal_year,
-            limits.max_fiscal_year,
-            ERROR,
-            "settings.validation.min/max_fiscal_year",
-        )
+    fiscal = year
 
     def percent(column: str) -> Bounds:
         return Bounds(column, 0, 100, ERROR, "scale 0..100")
@@ -261,7 +254,7 @@ def _business_rules(name: str, limits: ValidationSettings) -> list[gxe.Expectati
 
 
 def build_table_suite(
-    table: Table, limits: ValidationSettings, expected_rows: int | None = None
+    table: Table, limits: ValidationSettings, years: YearRanges, expected_rows: int | None = None
 ) -> gx.ExpectationSuite:
     """The suite of one staged table."""
     staged = staged_table(table)
@@ -304,7 +297,7 @@ def build_table_suite(
                 meta=_meta(check) | {"columns": [ref.column], "dimension": ref.dimension},
             )
         )
-    for bound in table_bounds(table.name, limits):
+    for bound in table_bounds(table.name, years):
         expectations.append(
             gxe.ExpectColumnValuesToBeBetween(
                 column=bound.column,
@@ -378,6 +371,7 @@ def run_warehouse_suites(
     extract_counts: Mapping[str, int],
     *,
     run_id: str,
+    years: YearRanges,
     tables: Iterable[str] | None = None,
 ) -> list[SuiteResult]:
     """Validate `staging.<table>` for each table (all published tables by default)."""
@@ -387,7 +381,9 @@ def run_warehouse_suites(
         for table in _selected(tables):
             asset = datasource.add_table_asset(table.name, table_name=table.name)
             batch = asset.add_batch_definition_whole_table("staged")
-            suite = context.suites.add(build_table_suite(table, limits, expected.get(table.name)))
+            suite = context.suites.add(
+                build_table_suite(table, limits, years, expected.get(table.name))
+            )
             validation, seconds = run_validation(context, KIND, suite, batch, run_id=run_id)
             result = suite_result(suite.name, KIND, validation, seconds)
             log_suite_result(result)
@@ -400,12 +396,15 @@ def validate_staging(
     url: str,
     extract_counts: Mapping[str, int],
     *,
+    years: YearRanges,
     run_id: str | None = None,
 ) -> QualityReport:
     """Validate every `staging.<table>` in the database; build this run's Data Docs site."""
     run_id = run_id or new_run_id()
     docs = site_dir(settings, run_id, "staging")
     context = new_context(docs)
-    suites = run_warehouse_suites(context, settings.validation, url, extract_counts, run_id=run_id)
+    suites = run_warehouse_suites(
+        context, settings.validation, url, extract_counts, run_id=run_id, years=years
+    )
     index = build_data_docs(context, docs)
     return QualityReport(suites=tuple(suites), data_docs_path=str(index), run_id=run_id)

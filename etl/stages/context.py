@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from etl.config.settings import Settings
+from etl.config.year_ranges import YearRanges, year_ranges
 
 Mode = Literal["prefect", "standard"]
 
@@ -28,6 +29,11 @@ class RunContext:
     def run_dir(self) -> Path:
         """Run-scoped folder for the Parquet files stages hand to each other."""
         return self.settings.paths.staging_dir / self.run_id
+
+    @property
+    def year_ranges(self) -> YearRanges:
+        """The years this run accepts: up to the year it started in."""
+        return year_ranges(self.settings.validation, self.started_at.year)
 
     def stage_dir(self, stage: str) -> Path:
         path = self.run_dir / stage

@@ -117,7 +117,7 @@ def extract_source(ctx: RunContext, source: str) -> SourceOutcome:
     # releases the GIL): about a second saved at 1M articles.
     with ThreadPoolExecutor(max_workers=1) as pool:
         checksum = pool.submit(file_sha256, path)
-        result = READERS[source](path)
+        result = READERS[source](path, ctx.year_ranges)
         sha256 = checksum.result()
     out_dir = ctx.stage_dir("extract")
     data_path = out_dir / f"{source}.parquet"

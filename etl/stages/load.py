@@ -135,6 +135,7 @@ def audit_staging(
         ctx.settings,
         outcomes,
         ctx.settings.require_warehouse_url(),
+        years=ctx.year_ranges,
         run_id=ctx.run_id,
         skip_validation=ctx.skip_validation,
         raise_on_error=False,

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from etl.cli.main import app
 from etl.extract.paths import resolve_source_path
 from etl.extract.readers import READERS
+from tests.support.clock import run_year_ranges
 
 # Counts of the default sample (3,000 publications, 120 companies, seed 42), checked by hand
 # against the generator's list of injected mess.
@@ -53,7 +54,7 @@ def sample_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 @pytest.mark.parametrize("source", list(EXPECTED))
 def test_readers_find_exactly_what_sample_wrote(sample_dir: Path, source: str) -> None:
     path = resolve_source_path(sample_dir, DEFAULT_FILES[source])
-    result = READERS[source](path)
+    result = READERS[source](path, run_year_ranges())
     expected = EXPECTED[source]
     assert result.rows_in_file == expected["rows_in_file"]
     assert len(result.data) == expected["loaded"]

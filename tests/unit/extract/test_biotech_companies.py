@@ -10,6 +10,7 @@ import pytest
 from etl.extract.biotech_companies import read_biotech_companies
 from etl.extract.columns import BIOTECH_COMPANIES, REJECTED_COLUMNS
 from etl.extract.result import ExtractResult
+from tests.support.clock import run_year_ranges
 
 from .conftest import MakeFile
 from .rows import COMPANY_HEADERS, Row, company_row
@@ -49,7 +50,9 @@ def _messy_rows() -> list[Row]:
 
 @pytest.fixture
 def messy(make_file: MakeFile) -> ExtractResult:
-    return read_biotech_companies(make_file("companies.csv", COMPANY_HEADERS, _messy_rows()))
+    return read_biotech_companies(
+        make_file("companies.csv", COMPANY_HEADERS, _messy_rows()), run_year_ranges()
+    )
 
 
 def test_counts_reconcile(messy: ExtractResult) -> None:
@@ -97,7 +100,7 @@ def test_rejected_rows_keep_file_path_in_raw(messy: ExtractResult) -> None:
         "column=cik,fiscal_year value='320193,2020' problem=duplicate of row 3",
         "column=cik value='' problem=missing required value",
         "column=cik value='abc' problem=not a number",
-        "column=fiscalYear value='1899' problem=out of range 2015..2030",
+        "column=fiscalYear value='1899' problem=out of range 2015..2027",
     ]
     raw = json.loads(rejected["raw"].iloc[0])
     assert raw["file_path"] == "C:/Users/analyst/edgar/CIK0000320193.json"
@@ -106,5 +109,7 @@ def test_rejected_rows_keep_file_path_in_raw(messy: ExtractResult) -> None:
 
 def test_file_without_file_path_column(make_file: MakeFile) -> None:
     headers = [h for h in COMPANY_HEADERS if h != "file_path"]
-    result = read_biotech_companies(make_file("companies.csv", headers, [company_row()]))
+    result = read_biotech_companies(
+        make_file("companies.csv", headers, [company_row()]), run_year_ranges()
+    )
     assert (len(result.data), len(result.rejected)) == (1, 0)

@@ -12,6 +12,7 @@ import pytest
 from etl.extract.columns import PUBMED_ARTICLES, REJECTED_COLUMNS
 from etl.extract.pubmed_articles import parse_pmid, read_pubmed_articles
 from etl.extract.result import ExtractResult
+from tests.support.clock import run_year_ranges
 
 from .conftest import MakeFile
 from .rows import PUBMED_HEADERS, Row, pubmed_row
@@ -54,7 +55,9 @@ def _messy_rows() -> list[Row]:
 
 @pytest.fixture
 def messy(make_file: MakeFile) -> ExtractResult:
-    return read_pubmed_articles(make_file("pubmed.csv", PUBMED_HEADERS, _messy_rows()))
+    return read_pubmed_articles(
+        make_file("pubmed.csv", PUBMED_HEADERS, _messy_rows()), run_year_ranges()
+    )
 
 
 def test_counts_reconcile(messy: ExtractResult) -> None:
@@ -125,7 +128,7 @@ def test_rejected_rows(messy: ExtractResult, tmp_path: Path) -> None:
         "column=pmid value='1001' problem=duplicate of row 2",
         "column=Lien value='' problem=no PubMed id in link",
         "column=Lien value='https://example.org/article/1003' problem=no PubMed id in link",
-        "column=Year value='1899' problem=out of range 2015..2025",
+        "column=Year value='1899' problem=out of range 2015..2026",
         "column=Year value='' problem=missing required value",
     ]
 
@@ -141,7 +144,7 @@ def test_raw_json_holds_the_raw_strings_by_header(messy: ExtractResult) -> None:
 def test_one_key_value_log_line(make_file: MakeFile, caplog: pytest.LogCaptureFixture) -> None:
     path = make_file("pubmed.csv", PUBMED_HEADERS, _messy_rows())
     with caplog.at_level(logging.INFO, logger="etl.extract.pubmed_articles"):
-        read_pubmed_articles(path)
+        read_pubmed_articles(path, run_year_ranges())
     lines = [r.getMessage() for r in caplog.records if r.name == "etl.extract.pubmed_articles"]
     assert lines == [
         f"source=pubmed_articles file={path} rows=12 loaded=4 rejected=6 blank=2 "
@@ -163,8 +166,12 @@ def _portable_rows() -> list[Row]:
 
 @pytest.mark.parametrize("name", ["pubmed.xlsx", "pubmed.parquet"])
 def test_every_format_gives_the_csv_result(make_file: MakeFile, name: str) -> None:
-    expected = read_pubmed_articles(make_file("pubmed.csv", PUBMED_HEADERS, _portable_rows()))
-    result = read_pubmed_articles(make_file(name, PUBMED_HEADERS, _portable_rows()))
+    expected = read_pubmed_articles(
+        make_file("pubmed.csv", PUBMED_HEADERS, _portable_rows()), run_year_ranges()
+    )
+    result = read_pubmed_articles(
+        make_file(name, PUBMED_HEADERS, _portable_rows()), run_year_ranges()
+    )
     pd.testing.assert_frame_equal(result.data, expected.data)
     columns = ["row_number", "column", "reason", "message", "raw"]
     pd.testing.assert_frame_equal(result.rejected[columns], expected.rejected[columns])

@@ -9,6 +9,7 @@ from etl.errors import SourceFileError
 from etl.extract.columns import REJECTED_COLUMNS, TRL_PREDICTIONS
 from etl.extract.result import ExtractResult
 from etl.extract.trl_predictions import read_trl_predictions
+from tests.support.clock import run_year_ranges
 
 from .conftest import MakeFile
 from .rows import TRL_HEADERS, Row, trl_row
@@ -37,7 +38,9 @@ def _messy_rows() -> list[Row]:
 
 @pytest.fixture
 def messy(make_file: MakeFile) -> ExtractResult:
-    return read_trl_predictions(make_file("trl.xlsx", TRL_HEADERS, _messy_rows()))
+    return read_trl_predictions(
+        make_file("trl.xlsx", TRL_HEADERS, _messy_rows()), run_year_ranges()
+    )
 
 
 def test_counts_reconcile(messy: ExtractResult) -> None:
@@ -100,5 +103,5 @@ def test_missing_column_is_a_file_error(make_file: MakeFile) -> None:
     headers = [h for h in TRL_HEADERS if h not in ("Year", "Model_Used")]
     path = make_file("trl.xlsx", headers, [trl_row()])
     with pytest.raises(SourceFileError) as error:
-        read_trl_predictions(path)
+        read_trl_predictions(path, run_year_ranges())
     assert str(error.value) == f"file={path} problem=missing required column(s): Year, Model_Used"

@@ -19,6 +19,7 @@ from etl.config.settings import ValidationSettings
 from etl.quality.bench import create_staging_tables
 from etl.quality.gx_context import new_context
 from etl.quality.warehouse_suites import run_warehouse_suites
+from tests.support.clock import run_year_ranges
 
 pytestmark = pytest.mark.postgres
 
@@ -74,6 +75,7 @@ def test_broken_big_tables_are_validated_without_reading_them(
         pg_url,
         {"pubmed_articles": ROWS},
         run_id="pushdown",
+        years=run_year_ranges(),
         tables=list(BIG_TABLES),
     )
 

@@ -22,13 +22,14 @@ from etl.quality.source_suites import (
     source_frame,
     validate_sources,
 )
+from tests.support.clock import RUN_YEAR, run_year_ranges
 
 SOURCES = ("trl_predictions", "pubmed_articles", "biotech_companies")
 
 
 def run(limits: ValidationSettings, outcomes: Mapping[str, object]) -> dict[str, SuiteResult]:
     context = new_context()  # no Data Docs site: only the end-to-end test builds one
-    return {s.name: s for s in run_source_suites(context, limits, outcomes, run_id="t")}
+    return {s.name: s for s in run_source_suites(context, limits, outcomes, "t", run_year_ranges())}
 
 
 def failures(suite: SuiteResult) -> dict[tuple[str, str], ExpectationResult]:
@@ -143,9 +144,9 @@ CASES = {
         _set("predicted_trl", [0], 0.5),
         {("range", "predicted_trl"): ("error", 1, None)},
     ),
-    "forecast_year_above_settings_max": (
+    "forecast_year_past_the_horizon": (
         "trl_predictions",
-        _set("forecast_year", [0], 2036),
+        _set("forecast_year", [0], RUN_YEAR + 16),
         {("range", "forecast_year"): ("error", 1, None)},
     ),
     "current_year_out_of_range_is_a_warning": (
@@ -265,7 +266,7 @@ def test_validate_sources_builds_data_docs_and_a_json_summary(
         "pubmed_articles": write_source("pubmed_articles", broken),
         "trl_predictions": write_source("trl_predictions", make_frame("trl_predictions")),
     }
-    report = validate_sources(settings, outcomes, run_id="run-1")
+    report = validate_sources(settings, outcomes, years=run_year_ranges(), run_id="run-1")
     index = Path(report.data_docs_path or "")
     assert index == (settings.paths.data_docs_dir / "run-1" / "sources" / "index.html").resolve()
     assert index.is_file()
@@ -311,7 +312,7 @@ def test_one_result_per_expectation_grouped_by_column_on_every_row(
 ) -> None:
     outcome = write_source("biotech_companies", make_frame("biotech_companies", rows=30))
     suite = run(limits, {"biotech_companies": outcome})["biotech_companies"]
-    expected = source_expectations("biotech_companies", limits, outcome)
+    expected = source_expectations("biotech_companies", limits, outcome, run_year_ranges())
     assert sorted(r.check for r in suite.results) == sorted(e.meta["check"] for e in expected)
     columns = [r.columns for r in suite.results]
     runs = [c for i, c in enumerate(columns) if i == 0 or c != columns[i - 1]]

@@ -20,6 +20,7 @@ from etl.quality.gx_results import jsonable
 from etl.quality.results import ExpectationResult, QualityReport, SuiteResult
 from etl.quality.severity import Severity
 from etl.quality.validate import run_quality
+from tests.support.clock import run_year_ranges
 
 
 @pytest.fixture
@@ -29,7 +30,9 @@ def outcomes(make_frame: Callable, write_source: Callable, baseline_counts: dict
 
 
 def test_skip_validation_runs_nothing(settings: Settings) -> None:
-    report = run_quality(settings, {}, "postgresql://nowhere/none", skip_validation=True)
+    report = run_quality(
+        settings, {}, "postgresql://nowhere/none", years=run_year_ranges(), skip_validation=True
+    )
     assert report.skipped and report.suites == () and report.success
     assert json.loads(json.dumps(report.as_dict()))["skipped"] is True
     assert not settings.paths.data_docs_dir.exists()
@@ -46,7 +49,9 @@ def test_run_quality_validates_sources_and_staging_into_one_site(
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)  # GX must not leave a project folder where it runs
-    report = run_quality(settings, outcomes, staging_url, run_id="20260101T000000Z-abc")
+    report = run_quality(
+        settings, outcomes, staging_url, years=run_year_ranges(), run_id="20260101T000000Z-abc"
+    )
     assert report.success and report.errors == []
     kinds = [(s.kind, s.name) for s in report.suites]
     assert kinds[:3] == [("source", n) for n in ("trl_predictions", "pubmed_articles")] + [
@@ -72,7 +77,7 @@ def test_run_quality_raises_after_writing_the_site(
 ) -> None:
     run_sql("UPDATE staging.fact_company_score SET total_score = 120 WHERE cik = 200")
     with pytest.raises(DataQualityError, match="column=total_score unexpected_count=1") as raised:
-        run_quality(settings, outcomes, staging_url, run_id="bad")
+        run_quality(settings, outcomes, staging_url, years=run_year_ranges(), run_id="bad")
     summary = raised.value.summary  # type: ignore[attr-defined]
     assert summary["failed_errors"] == 1
     assert Path(summary["data_docs_path"]).is_file()

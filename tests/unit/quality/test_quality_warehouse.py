@@ -21,6 +21,7 @@ from etl.quality.warehouse_suites import (
 )
 from etl.warehouse.schema import PUBLISHED_TABLES, fact_financial, fact_trl_prediction
 from etl.warehouse.staged import STAGED_COLUMNS
+from tests.support.clock import run_year_ranges
 
 pytestmark = pytest.mark.postgres
 
@@ -43,7 +44,13 @@ def run(
     limits: ValidationSettings | None = None,
 ) -> dict[str, SuiteResult]:
     suites = run_warehouse_suites(
-        new_context(), limits or ValidationSettings(), url, counts, run_id="t", tables=tables
+        new_context(),
+        limits or ValidationSettings(),
+        url,
+        counts,
+        run_id="t",
+        years=run_year_ranges(),
+        tables=tables,
     )
     return {s.name: s for s in suites}
 
@@ -59,7 +66,9 @@ def test_keys_and_references_come_from_the_schema() -> None:
         assert set(staged.natural_key) <= set(STAGED_COLUMNS[table.name])
     refs = {(r.column, r.dimension) for r in staged_table(fact_financial).references}
     assert refs == {("cik", "dim_company"), ("fiscal_year_end_date_key", "dim_date")}
-    suite = build_table_suite(fact_trl_prediction, ValidationSettings(), expected_rows=7)
+    suite = build_table_suite(
+        fact_trl_prediction, ValidationSettings(), run_year_ranges(), expected_rows=7
+    )
     checks = {e.meta["check"] for e in suite.expectations}
     assert {"fk_dim_technology", "date_key_in_dim_date", "row_count_reconciles"} <= checks
 
@@ -67,7 +76,9 @@ def test_keys_and_references_come_from_the_schema() -> None:
 def test_consistent_staging_passes_and_builds_data_docs(
     staging_url: str, settings: Settings, baseline_counts: dict[str, int]
 ) -> None:
-    report = validate_staging(settings, staging_url, baseline_counts, run_id="ok")
+    report = validate_staging(
+        settings, staging_url, baseline_counts, years=run_year_ranges(), run_id="ok"
+    )
     assert [s.name for s in report.suites] == [t.name for t in PUBLISHED_TABLES]
     assert {k: v for s in report.suites for k, v in failures(s).items()} == {}
     assert report.errors == [] and report.warnings == []
@@ -162,11 +173,11 @@ CASES = {
         ["UPDATE staging.dim_publication SET pub_month = 13 WHERE pmid = 1"],
         {("range", "pub_month"): ("error", 1, None)},
     ),
-    "forecast_year_above_settings_max": (
+    "forecast_year_past_the_horizon": (
         "fact_trl_prediction",
         [
-            "UPDATE staging.fact_trl_prediction SET forecast_year = 2040, "
-            "forecast_date_key = 20401231 WHERE forecast_year = 2026"
+            "UPDATE staging.fact_trl_prediction SET forecast_year = 2042, "
+            "forecast_date_key = 20421231 WHERE forecast_year = 2026"
         ],
         {("range", "forecast_year"): ("error", 1, None)},
     ),
@@ -259,13 +270,17 @@ def test_warning_does_not_raise_and_error_does(
     baseline_counts: dict[str, int],
 ) -> None:
     run_sql("UPDATE staging.fact_financial SET stockholders_equity = 30 WHERE fiscal_year = 2019")
-    report = validate_staging(settings, staging_url, baseline_counts, run_id="warn")
+    report = validate_staging(
+        settings, staging_url, baseline_counts, years=run_year_ranges(), run_id="warn"
+    )
     assert [w.check for w in report.warnings] == ["balance_sheet"]
     assert report.errors == []
     report.raise_for_errors()  # warnings never block
 
     run_sql("UPDATE staging.fact_trl_prediction SET technology = 'nanobot'")
-    report = validate_staging(settings, staging_url, baseline_counts, run_id="err")
+    report = validate_staging(
+        settings, staging_url, baseline_counts, years=run_year_ranges(), run_id="err"
+    )
     with pytest.raises(DataQualityError) as raised:
         report.raise_for_errors()
     message = str(raised.value)
