@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
+from support.staging import create_staging_tables, fill_dim_date
 
 from etl.config.settings import PathsSettings, Settings, ValidationSettings
 from etl.extract.columns import RULES
-from etl.quality.bench import create_staging_tables, fill_dim_date
 from etl.stages.extract import SourceOutcome
 
 _TEXT = {

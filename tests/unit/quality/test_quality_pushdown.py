@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from support.staging import create_staging_tables
 
 from etl.config.settings import ValidationSettings
-from etl.quality.bench import create_staging_tables
 from etl.quality.gx_context import new_context
 from etl.quality.warehouse_suites import run_warehouse_suites
 
