@@ -26,21 +26,21 @@ $(BIN)/abi-etl: pyproject.toml requirements.lock
 dev: $(BIN)/abi-etl ## Create .venv with the locked dependencies and abi-etl installed editable
 
 lint: dev ## Check code style and format with ruff
-	$(BIN)/ruff check etl tests
-	$(BIN)/ruff format --check etl tests
+	$(BIN)/ruff check etl tests benchmarks
+	$(BIN)/ruff format --check etl tests benchmarks
 
 format: dev ## Rewrite code with ruff's formatter and safe fixes
-	$(BIN)/ruff check --fix etl tests
-	$(BIN)/ruff format etl tests
+	$(BIN)/ruff check --fix etl tests benchmarks
+	$(BIN)/ruff format etl tests benchmarks
 
-test: dev ## Run the tests that need no running stack (PostgreSQL from ABI_TEST_DATABASE_URL)
+test: dev ## Run the tests that need no running stack (PostgreSQL: ABI_TEST_DATABASE_URL or a throwaway cluster)
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider --timeout 900
 
 sample: dev ## Regenerate the committed sample in data/sample (3,000 publications)
 	$(BIN)/abi-etl sample --out $(SAMPLE_DIR)
 
 bench: dev ## Benchmark extract, transform and load at PUBLICATIONS rows (needs ABI_WAREHOUSE_URL)
-	$(BIN)/abi-etl bench --publications $(PUBLICATIONS) --out $(BENCH_OUT)
+	$(BIN)/python -m benchmarks --publications $(PUBLICATIONS) --out $(BENCH_OUT)
 
 clean-venv: ## Remove the virtual environment
 	rm -rf $(VENV)

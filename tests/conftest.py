@@ -1,8 +1,10 @@
 """Fixtures shared by every test: a real PostgreSQL, one fresh database per test.
 
 The server comes from ABI_TEST_DATABASE_URL (any database on it; the role needs
-CREATEDB). Without it, PostgreSQL tests are skipped, unless ABI_REQUIRE_POSTGRES=1
-(CI sets it) turns the skip into a failure so that CI can never pass without them.
+CREATEDB). Without it, a throwaway cluster is started for the session where PostgreSQL's
+server binaries are installed (support/postgres.py). With neither, PostgreSQL tests are
+skipped, unless ABI_REQUIRE_POSTGRES=1 (CI sets it) turns the skip into a failure so that
+CI can never pass without them.
 """
 
 from __future__ import annotations
@@ -22,25 +24,37 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import URL, make_url
 
-from etl.warehouse.bench_load import fresh_database
+from tests.support.postgres import (
+    cannot_start_reason,
+    find_pg_ctl,
+    fresh_database,
+    throwaway_server,
+)
 
 TEST_DATABASE_ENV = "ABI_TEST_DATABASE_URL"
 
 
-def _server_url() -> URL:
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[URL]:
+    """The server every PostgreSQL test creates its database on."""
     raw = os.environ.get(TEST_DATABASE_ENV)
-    if not raw:
-        message = f"{TEST_DATABASE_ENV} is not set: no PostgreSQL to test against"
+    if raw:
+        yield make_url(raw)
+        return
+    reason = cannot_start_reason()
+    if reason is not None:
+        message = f"{TEST_DATABASE_ENV} is not set and no throwaway PostgreSQL: {reason}"
         if os.environ.get("ABI_REQUIRE_POSTGRES") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    return make_url(raw)
+    with throwaway_server(find_pg_ctl()) as server:
+        yield server
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def pg_url(pg_server: URL) -> Iterator[str]:
     """URL of a new, empty database, dropped after the test."""
-    with fresh_database(_server_url()) as url:
+    with fresh_database(pg_server) as url:
         yield url
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from etl.cli.bench_cmd import bench
 from etl.cli.config_cmd import config_app
 from etl.cli.db_cmd import db_app
 from etl.cli.register_cmd import register
@@ -23,9 +22,6 @@ app.command("run", help="Run the pipeline: extract, transform, load, validate, p
 app.command("sample", help="Write realistic, messy sample source files.")(sample)
 app.command("register", help="Register the work pool, deployments, notifications and automations.")(
     register
-)
-app.command("bench", help="Benchmark extract, transform and load against raw COPY and to_sql.")(
-    bench
 )
 app.command("validate", help="Run the data-quality suites on the raw files and the staged tables.")(
     validate

@@ -24,7 +24,10 @@ from typing import Any
 
 import httpx
 import pytest
-from integration.helpers import (
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from tests.integration.helpers import (
     ENV_FILE,
     SAMPLE_DIR,
     Stack,
@@ -32,8 +35,6 @@ from integration.helpers import (
     read_env_file,
     trigger_and_wait,
 )
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,1 @@
+"""Helpers the tests share (`tests.support`). Never imported by `etl` or `benchmarks`."""

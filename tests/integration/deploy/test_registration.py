@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from integration.helpers import (
+
+from etl.config.settings import load_settings
+from tests.integration.helpers import (
     REPO_ROOT,
     WORK_POOL,
     WORK_QUEUE,
@@ -19,8 +21,6 @@ from integration.helpers import (
     count,
     read_deployment,
 )
-
-from etl.config.settings import load_settings
 
 pytestmark = pytest.mark.integration
 

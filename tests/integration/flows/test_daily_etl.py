@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from integration.helpers import assert_completed, run_sql, trigger_and_wait
 from sqlalchemy.engine import Engine
+
+from tests.integration.helpers import assert_completed, run_sql, trigger_and_wait
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from integration.helpers import TEST_OUTPUT, Stack, assert_completed
+
+from tests.integration.helpers import TEST_OUTPUT, Stack, assert_completed
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +128,7 @@ def test_dashboard_after_login(logged_in: Any) -> None:
 
 
 def test_deployment_page(logged_in: Any, stack: Stack, api: Any) -> None:
-    from integration.helpers import read_deployment  # noqa: PLC0415
+    from tests.integration.helpers import read_deployment  # noqa: PLC0415
 
     deployment = read_deployment(api)
     logged_in.get(f"{stack.ui_url}/v2/deployments/deployment/{deployment['id']}")

@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from integration.helpers import run_sql
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+
+from tests.integration.helpers import run_sql
 
 pytestmark = pytest.mark.integration
 

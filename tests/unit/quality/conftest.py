@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, text
 
 from etl.config.settings import PathsSettings, Settings, ValidationSettings
 from etl.extract.columns import RULES
-from etl.quality.bench import create_staging_tables, fill_dim_date
 from etl.stages.extract import SourceOutcome
+from tests.support.staging import create_staging_tables, fill_dim_date
 
 _TEXT = {
     "technology": "crispr",

@@ -16,10 +16,10 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
 from etl.config.settings import ValidationSettings
-from etl.quality.bench import create_staging_tables
 from etl.quality.gx_context import new_context
 from etl.quality.warehouse_suites import run_warehouse_suites
 from tests.support.clock import run_year_ranges
+from tests.support.staging import create_staging_tables
 
 pytestmark = pytest.mark.postgres
 

@@ -1,6 +1,6 @@
-"""Speed check of the transform, run by hand (not collected by pytest).
+"""The transform alone, no PostgreSQL needed.
 
-    .venv/bin/python -m tests.unit.transform.bench_transform --publications 1000000
+    .venv/bin/python -m benchmarks.transform --publications 1000000
 
 Builds synthetic clean frames in the readers' shape and dtypes (Arrow-backed text,
 ~1.5 technologies per article, ~1 kB abstracts, 700 companies x 6 fiscal years,
@@ -16,7 +16,6 @@ import ctypes
 import gc
 import logging
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -24,11 +23,13 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from benchmarks.memory import PeakRss
+from etl.logs import configure_logging
 from etl.transform.companies import METRICS
 from etl.transform.star_schema import transform_tables, write_tables
 from etl.transform.vector import TEXT
 
-logger = logging.getLogger("bench_transform")
+logger = logging.getLogger(__name__)
 
 TECHNOLOGIES = [
     "crispr",
@@ -196,29 +197,6 @@ def trl() -> pd.DataFrame:
     )
 
 
-class PeakRss:
-    """Samples this process's RSS every 20 ms in a thread."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        process = psutil.Process()
-        while not self._stop.is_set():
-            self.peak = max(self.peak, process.memory_info().rss)
-            time.sleep(0.02)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def _release_freed_memory() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # glibc only
@@ -226,12 +204,14 @@ def _release_freed_memory() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.transform", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--publications", type=int, default=1_000_000)
     parser.add_argument("--companies", type=int, default=700)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    configure_logging("INFO")
     gib = 1024**3
 
     pubs, comps, trls = publications(args.publications), companies(args.companies), trl()
@@ -249,7 +229,7 @@ def main() -> None:
         write_cpu = time.process_time() - cpu
         size = sum(path.stat().st_size for path in paths.values())
     logger.info(
-        "bench publications=%d companies=%d fact_publication_technology=%d "
+        "bench=transform publications=%d companies=%d fact_publication_technology=%d "
         "transform_seconds=%.2f transform_cpu_seconds=%.2f write_seconds=%.2f "
         "write_cpu_seconds=%.2f parquet_mb=%.1f rss_inputs_gb=%.2f "
         "peak_rss_transform_gb=%.2f peak_rss_write_gb=%.2f",
