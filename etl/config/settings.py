@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from etl.errors import ConfigError
 
@@ -119,6 +120,36 @@ class NotificationSettings(_Section):
     ui_url: str = "http://localhost:4200"
 
 
+class DatabaseSettings(_Section):
+    """How every warehouse connection behaves: nothing may block a run without bound."""
+
+    connect_timeout_seconds: int = Field(default=10, gt=0)
+    # One statement: the publish of a million articles takes seconds, a hung one forever.
+    statement_timeout_seconds: float = Field(default=1800, gt=0)
+    # Waiting for a lock another session holds (a BI query, a manual LOCK TABLE).
+    lock_timeout_seconds: float = Field(default=120, gt=0)
+    # TCP keepalives: a server that vanished (restarted, unplugged) is noticed within
+    # idle + interval * count seconds instead of the kernel's two hours.
+    keepalives_idle_seconds: int = Field(default=30, gt=0)
+    keepalives_interval_seconds: int = Field(default=10, gt=0)
+    keepalives_count: int = Field(default=3, gt=0)
+    application_name: str = Field(default="abi-etl", min_length=1, max_length=63)
+
+    def connection_parameters(self) -> dict[str, str]:
+        """libpq parameters every warehouse connection carries (URL query, psycopg2)."""
+        statement_ms = int(self.statement_timeout_seconds * 1000)
+        lock_ms = int(self.lock_timeout_seconds * 1000)
+        return {
+            "connect_timeout": str(self.connect_timeout_seconds),
+            "application_name": self.application_name,
+            "keepalives": "1",
+            "keepalives_idle": str(self.keepalives_idle_seconds),
+            "keepalives_interval": str(self.keepalives_interval_seconds),
+            "keepalives_count": str(self.keepalives_count),
+            "options": f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}",
+        }
+
+
 class Settings(BaseSettings):
     """Every setting of a run. Build it with `load_settings`, not directly."""
 
@@ -135,6 +166,7 @@ class Settings(BaseSettings):
     stages: StagesSettings = StagesSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     notifications: NotificationSettings = NotificationSettings()
+    database: DatabaseSettings = DatabaseSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     warehouse_url: SecretStr | None = None
@@ -154,11 +186,21 @@ class Settings(BaseSettings):
         return env_settings, init_settings
 
     def require_warehouse_url(self) -> str:
+        """The warehouse URL with the `database` section's connection parameters added,
+        so that every consumer (the load, the run log, Alembic, the GX datasource) gets
+        the same timeouts without passing them around. A parameter the URL already names
+        is left as the URL says."""
         if self.warehouse_url is None:
             raise ConfigError(
                 "key=ABI_WAREHOUSE_URL problem=not set (the warehouse SQLAlchemy URL)"
             )
-        return self.warehouse_url.get_secret_value()
+        url = make_url(self.warehouse_url.get_secret_value())
+        added = {
+            key: value
+            for key, value in self.database.connection_parameters().items()
+            if key not in url.query
+        }
+        return url.update_query_dict(added).render_as_string(hide_password=False)
 
 
 def resolve_config_path(config_path: str | Path | None) -> Path:

@@ -40,19 +40,31 @@ LOAD_LOCK = AdvisoryLock("load", 0x4142494C, "another load is running")  # "ABIL
 PUBLISH_LOCK = AdvisoryLock("publish", 0x41424950, "another run is publishing")  # "ABIP"
 
 
+@contextmanager
+def naming_lock_waits(waiter: str, timeout_s: float | None = None) -> Iterator[None]:
+    """Turn a wait that ran out of `lock_timeout` into a TransientError naming the waiter.
+
+    PostgreSQL only says "canceling statement due to lock timeout"; the run's error must
+    say what was waiting, so that an operator knows which session to look for.
+    """
+    try:
+        yield
+    except OperationalError as exc:
+        if isinstance(exc.orig, pg_errors.LockNotAvailable):
+            waited = (
+                f"{timeout_s:.1f}s" if timeout_s is not None else "database.lock_timeout_seconds"
+            )
+            raise TransientError(f"{waiter}; gave up after {waited}") from exc
+        raise
+
+
 def _wait_for(conn: Connection, lock: AdvisoryLock, function: str, timeout_s: float) -> None:
     """Take `lock` with `function` inside the caller's open transaction."""
     conn.execute(text(f"SET LOCAL lock_timeout = '{max(1, int(timeout_s * 1000))}ms'"))
     started = time.perf_counter()
-    try:
+    waiter = f"lock={lock.name} key={lock.key} problem={lock.holder}"
+    with naming_lock_waits(waiter, timeout_s):
         conn.execute(text(f"SELECT {function}(:key)"), {"key": lock.key})
-    except OperationalError as exc:
-        if isinstance(exc.orig, pg_errors.LockNotAvailable):
-            raise TransientError(
-                f"lock={lock.name} key={lock.key} problem={lock.holder}; "
-                f"gave up after {timeout_s:.1f}s"
-            ) from exc
-        raise
     # The statements that follow in the transaction keep no lock_timeout of ours.
     conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     logger.info(

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from etl.errors import DataQualityError
 from etl.warehouse.bulk import BulkPlan
-from etl.warehouse.locks import PUBLISH_LOCK, take_transaction_lock
+from etl.warehouse.locks import PUBLISH_LOCK, naming_lock_waits, take_transaction_lock
 from etl.warehouse.tables import TableSpec, publish_order, qi, spec
 
 logger = logging.getLogger(__name__)
@@ -286,16 +286,22 @@ def publish(
         conn.execute(text("SET LOCAL jit = off"))
         names = publish_order(list(tables))
         check_keymaps(names)
-        plan = BulkPlan.for_tables({n for n in names if _is_empty(conn, spec(n))})
-        plan.drop(conn)
+        with naming_lock_waits(
+            "stage=publish step=plan problem=another session holds a lock on a published table"
+        ):
+            plan = BulkPlan.for_tables({n for n in names if _is_empty(conn, spec(n))})
+            plan.drop(conn)
         for name in names:
             started = time.perf_counter()
             table_spec = spec(name)
             bulk = name in plan.tables
-            if table_spec.is_dimension:
-                result = _publish_dimension(conn, table_spec, bulk)
-            else:
-                result = _publish_fact(conn, table_spec, bulk)
+            with naming_lock_waits(
+                f"stage=publish table={name} problem=another session holds a lock on it"
+            ):
+                if table_spec.is_dimension:
+                    result = _publish_dimension(conn, table_spec, bulk)
+                else:
+                    result = _publish_fact(conn, table_spec, bulk)
             changed = result.inserted + result.updated + result.deleted
             if changed > ANALYZE_CHANGE_RATIO * max(result.rows, 1):
                 conn.execute(text(f"ANALYZE {table_spec.published}"))

@@ -8,6 +8,7 @@ published warehouse is all-old or all-new.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import Engine
 
-from etl.errors import DataQualityError
+from etl.errors import DataQualityError, TransientError
 from etl.stages.context import RunContext
 from etl.stages.summary import RunSummary
 from etl.warehouse.checksum import checksums
@@ -166,3 +167,37 @@ def test_failed_audit_on_an_empty_warehouse_leaves_it_empty(pg_url: str, tmp_pat
     with engine.connect() as conn:
         assert all(s.rows == 0 for s in checksums(conn).values())
     engine.dispose()
+
+
+def test_every_connection_is_bounded_and_named(ctx: RunContext) -> None:
+    engine = create_engine(ctx.settings.require_warehouse_url(), poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        shown = conn.execute(
+            text(
+                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout'), "
+                "application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+            )
+        ).one()
+    engine.dispose()
+    assert tuple(shown) == ("2min", "30min", "abi-etl")
+
+
+def test_a_locked_published_table_fails_the_publish_in_time_naming_it(
+    pg_url: str, tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ABI_DATABASE__LOCK_TIMEOUT_SECONDS", "1")
+    ctx = load_context(pg_url, tmp_path / "hung")
+    before = _sums(engine)
+    with engine.connect() as holder, holder.begin():
+        # A session that reads nothing but keeps everyone else from writing dim_company.
+        holder.execute(text("LOCK TABLE warehouse.dim_company IN EXCLUSIVE MODE"))
+        started = time.perf_counter()
+        with pytest.raises(TransientError, match="stage=publish table=dim_company") as caught:
+            load_frames(ctx, _changed_frames())
+        waited = time.perf_counter() - started
+    assert "another session holds a lock on it; gave up after" in str(caught.value)
+    assert waited < 30
+    assert _sums(engine) == before
+    # once the lock is gone, the same run goes through
+    result = load_frames(ctx, _changed_frames())
+    assert result.stages["publish"].details["tables"]["dim_company"]["updated"] == 1
