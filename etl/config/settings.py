@@ -120,6 +120,11 @@ class NotificationSettings(_Section):
     ui_url: str = "http://localhost:4200"
 
 
+class RetentionSettings(_Section):
+    # Every night appends its rejected rows: without a limit the run log grows forever.
+    run_log_days: int = Field(default=90, ge=1)
+
+
 class DatabaseSettings(_Section):
     """How every warehouse connection behaves: nothing may block a run without bound."""
 
@@ -167,6 +172,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     notifications: NotificationSettings = NotificationSettings()
     database: DatabaseSettings = DatabaseSettings()
+    retention: RetentionSettings = RetentionSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     warehouse_url: SecretStr | None = None

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import create_engine, insert, pool, update
+from sqlalchemy import create_engine, delete, insert, pool, update
 from sqlalchemy.engine import Connection
 
 from etl.stages.context import RunContext
@@ -63,6 +63,21 @@ def record_run_start(url: str, ctx: RunContext) -> None:
                 allow_shrink=ctx.allow_shrink,
             )
         )
+
+
+def prune_run_log(url: str, ctx: RunContext) -> int:
+    """Delete the runs that started more than `retention.run_log_days` before this one,
+    with their rejected rows (ON DELETE CASCADE); a run still marked running is kept."""
+    days = ctx.settings.retention.run_log_days
+    cutoff = ctx.started_at - timedelta(days=days)
+    with _transaction(url) as conn:
+        pruned = conn.execute(
+            delete(etl_run).where(etl_run.c.started_at < cutoff, etl_run.c.status != "running")
+        ).rowcount
+    logger.info(
+        "event=run_log_pruned run_id=%s runs=%d older_than_days=%d", ctx.run_id, pruned, days
+    )
+    return pruned
 
 
 def _rejected_batch(ctx: RunContext, outcome: SourceOutcome) -> pa.Table:

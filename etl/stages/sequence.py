@@ -35,6 +35,7 @@ def run_pipeline(ctx: RunContext, caller: StageCaller, reporter: Reporter) -> Ru
     summary = RunSummary(run_id=ctx.run_id, mode=ctx.mode)
     run_log.record_run_start(url, ctx)
     try:
+        run_log.prune_run_log(url, ctx)
         _run_stages(ctx, caller, reporter, summary)
         # The run's Parquet files are only worth keeping to inspect a failure.
         shutil.rmtree(ctx.run_dir)

@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from etl.config.settings import load_settings
 from etl.errors import DataQualityError, SourceFileError
@@ -86,3 +87,30 @@ def test_failed_suite_stops_the_run_before_publish(warehouse, sample_counts, mon
         "SELECT validation_summary->>'error_count' FROM warehouse.etl_run WHERE status = 'failed'"
     )
     assert int(warehouse.scalar(failed)) > 0
+
+
+def test_run_log_keeps_the_configured_days(warehouse, monkeypatch) -> None:
+    monkeypatch.setenv("ABI_RETENTION__RUN_LOG_DAYS", "30")
+    first = run_standard(load_settings())
+    rejected = warehouse.scalar("SELECT count(*) FROM warehouse.etl_rejected_row")
+    assert rejected > 0
+    # Age the first run past the retention, and leave a 'running' row just as old.
+    engine = create_engine(warehouse.url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE warehouse.etl_run SET started_at = started_at - interval '31 days'")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO warehouse.etl_run (run_id, mode, started_at, status) "
+                "VALUES ('stuck', 'standard', now() - interval '40 days', 'running')"
+            )
+        )
+    engine.dispose()
+    second = run_standard(load_settings())
+    runs = warehouse.scalar("SELECT string_agg(run_id, ',' ORDER BY run_id) FROM warehouse.etl_run")
+    assert sorted(runs.split(",")) == sorted([second.run_id, "stuck"])
+    assert first.run_id not in runs
+    kept = warehouse.scalar("SELECT count(DISTINCT run_id) FROM warehouse.etl_rejected_row")
+    assert kept == 1
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.etl_rejected_row") == rejected
