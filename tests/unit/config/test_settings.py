@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from etl.config.settings import load_settings, masked_dump
 from etl.errors import ConfigError
@@ -81,10 +82,23 @@ def test_secrets_come_from_environment_and_are_masked(
 ) -> None:
     monkeypatch.setenv("ABI_WAREHOUSE_URL", "postgresql://etl:s3cret@db/abi")
     settings = load_settings(write(tmp_path, "{}\n"))
-    assert settings.require_warehouse_url() == "postgresql://etl:s3cret@db/abi"
+    assert settings.require_warehouse_url().startswith("postgresql://etl:s3cret@db/abi?")
     dumped = masked_dump(settings)
     assert dumped["warehouse_url"] == "********"
     assert "s3cret" not in repr(dumped)
+
+
+def test_the_url_carries_the_connection_settings_and_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ABI_WAREHOUSE_URL", "postgresql://etl:p%40ss@db/abi?connect_timeout=3")
+    monkeypatch.setenv("ABI_DATABASE__LOCK_TIMEOUT_SECONDS", "7.5")
+    url = make_url(load_settings(write(tmp_path, "{}\n")).require_warehouse_url())
+    assert url.password == "p@ss"
+    assert url.query["connect_timeout"] == "3"  # the URL's own value wins
+    assert url.query["application_name"] == "abi-etl"
+    assert url.query["keepalives"] == "1"
+    assert url.query["options"] == "-c statement_timeout=1800000 -c lock_timeout=7500"
 
 
 def test_missing_warehouse_url_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

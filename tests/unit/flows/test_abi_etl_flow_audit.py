@@ -1,23 +1,33 @@
-"""A failed audit in flow mode: the same load as standard mode stops before publishing."""
+"""A failed audit in flow mode: the load the flow shares with standard mode stops before
+publishing, the flow run fails, and the warehouse stays as it was."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-from etl.config.settings import load_settings
 from etl.flows.abi_etl_flow import abi_etl_pipeline
-from etl.stages.standard import run_standard
+from tests.unit.conftest import SAMPLE_DIR
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
+COMPANIES = "abi_targeted_biotech_dataset_2019_2025.csv"
 
-def test_failed_audit_fails_the_flow_and_publishes_nothing(warehouse, monkeypatch) -> None:
-    run_standard(load_settings())
+
+def test_failed_audit_fails_the_flow_and_publishes_nothing(warehouse, tmp_path: Path) -> None:
+    assert abi_etl_pipeline(return_state=True).is_completed()
     before = warehouse.checksums()
-    monkeypatch.setenv("ABI_VALIDATION__MIN_YEAR", "2020")
-    state = abi_etl_pipeline(return_state=True)
+    # A companies file cut at 40% of its bytes: the volume guard fails the audit.
+    raw = tmp_path / "raw-today"
+    shutil.copytree(SAMPLE_DIR, raw)
+    data = (raw / COMPANIES).read_bytes()
+    (raw / COMPANIES).write_bytes(data[: int(len(data) * 0.4)])
+
+    state = abi_etl_pipeline(raw_dir=str(raw), return_state=True)
     assert state.is_failed()
     assert warehouse.checksums() == before
     with get_client(sync_client=True) as client:
@@ -30,4 +40,4 @@ def test_failed_audit_fails_the_flow_and_publishes_nothing(warehouse, monkeypatc
     audit = [run for run in runs if run.name.startswith("audit_staging")]
     assert len(audit) == 1 and audit[0].state.is_completed()
     error = warehouse.scalar("SELECT error FROM warehouse.etl_run WHERE status = 'failed'")
-    assert "pub_year" in error
+    assert "check=volume_guard" in error and "source=biotech_companies" in error
