@@ -52,3 +52,16 @@ def test_run_from_elsewhere_uses_the_folders_of_its_config(
     assert "\x1b[" not in result.stderr
     assert all(line.startswith("ts=") for line in result.stderr.splitlines())
     assert "event=run_finished" in result.stderr
+
+
+def test_missing_source_file_says_how_to_point_at_the_files(
+    abi_etl, pipeline_env, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = abi_etl("run", "--no-prefect", env={"ABI_RAW_DIR": str(empty)})
+    assert result.returncode == 2
+    error, hint = result.stderr.splitlines()[-2:]
+    assert error.startswith(f"error: file={empty}/") and "problem=missing file" in error
+    assert "--raw-dir DIR" in hint and "ABI_RAW_DIR" in hint and "paths.raw_dir" in hint
+    assert f"the committed sample is in {SAMPLE}" in hint
