@@ -9,11 +9,35 @@ from typing import Annotated
 import typer
 
 from etl.cli.errors import one_line_errors
-from etl.config.settings import load_settings
+from etl.cli.progress import StageProgress
+from etl.cli.stage_progress import with_progress
+from etl.config.settings import Settings, load_settings
 from etl.logs import configure_logging
-from etl.stages.standard import run_standard
+from etl.stages.context import new_run_context
+from etl.stages.sequence import run_pipeline
+from etl.stages.standard import DirectCaller, LogReporter
+from etl.stages.summary import RunSummary
 
 logger = logging.getLogger(__name__)
+
+
+def _run_standard(settings: Settings, skip_validation: bool, display: StageProgress) -> RunSummary:
+    # etl.stages.standard.run_standard, with the stages drawn on `display`.
+    ctx = new_run_context(settings, "standard", skip_validation)
+    caller, reporter = with_progress(display)(DirectCaller(), LogReporter())
+    return run_pipeline(ctx, caller, reporter)
+
+
+def _run_flow(
+    config: Path | None, raw_dir: Path | None, skip_validation: bool, display: StageProgress
+) -> RunSummary:
+    # Imported here because importing Prefect costs about a second that the
+    # other commands, and standard mode, should not pay.
+    from etl.flows.abi_etl_flow import run_flow  # noqa: PLC0415
+
+    return run_flow(
+        config, raw_dir=raw_dir, skip_validation=skip_validation, wrap=with_progress(display)
+    )
 
 
 @one_line_errors
@@ -29,14 +53,14 @@ def run(
         bool, typer.Option("--no-prefect", help="Standard mode: the same stages, no Prefect.")
     ] = False,
 ) -> None:
+    # Absolute, so that the flow run's parameters in the UI name the real folders.
+    config = config.absolute() if config else None
+    raw_dir = raw_dir.absolute() if raw_dir else None
     settings = load_settings(config, raw_dir=raw_dir)
     configure_logging(settings.log_level)
-    if no_prefect:
-        summary = run_standard(settings, skip_validation=skip_validation)
-    else:
-        # Imported here because importing Prefect costs about a second that the
-        # other commands, and standard mode, should not pay.
-        from etl.flows.abi_etl_flow import run_flow  # noqa: PLC0415
-
-        summary = run_flow(config, raw_dir=raw_dir, skip_validation=skip_validation)
+    with StageProgress() as display:
+        if no_prefect:
+            summary = _run_standard(settings, skip_validation, display)
+        else:
+            summary = _run_flow(config, raw_dir, skip_validation, display)
     logger.info("event=run_finished run_id=%s status=%s", summary.run_id, summary.status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +16,7 @@ from etl.flows.hooks import FLOW_NAME, make_retry_condition, notify_flow_state
 from etl.flows.logging_bridge import forward_etl_logs
 from etl.stages.context import RunContext, new_run_context
 from etl.stages.extract import SourceOutcome, extract_source
-from etl.stages.sequence import run_pipeline
+from etl.stages.sequence import Reporter, StageCaller, run_pipeline
 from etl.stages.summary import RunSummary
 
 T = TypeVar("T")
@@ -23,6 +24,12 @@ T = TypeVar("T")
 # Results stay in memory: stages exchange small records pointing at Parquet files,
 # and nothing is cached across runs because every run must read today's files.
 _TASK_DEFAULTS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+StageWrapper = Callable[[StageCaller, Reporter], tuple[StageCaller, Reporter]]
+# Flow parameters are sent to the API as JSON, so a caller running the flow in its own
+# process (the CLI's progress bars) hands its wrapper over here instead. A deployment
+# run never sets it.
+_stage_wrapper: ContextVar[StageWrapper | None] = ContextVar("stage_wrapper", default=None)
 
 
 class TaskCaller:
@@ -72,16 +79,31 @@ def abi_etl_pipeline(
 ) -> RunSummary:
     settings = load_settings(config_path, raw_dir=raw_dir)
     ctx = new_run_context(settings, "prefect", skip_validation, flow_run_id=runtime.flow_run.id)
+    caller: StageCaller = TaskCaller(settings)
+    reporter: Reporter = ArtifactReporter()
+    wrap = _stage_wrapper.get()
+    if wrap is not None:
+        caller, reporter = wrap(caller, reporter)
     with forward_etl_logs(settings.log_level):
-        return run_pipeline(ctx, TaskCaller(settings), ArtifactReporter())
+        return run_pipeline(ctx, caller, reporter)
 
 
 def run_flow(
-    config_path: Path | None, raw_dir: Path | None = None, skip_validation: bool = False
+    config_path: Path | None,
+    raw_dir: Path | None = None,
+    skip_validation: bool = False,
+    wrap: StageWrapper | None = None,
 ) -> RunSummary:
-    """Run the flow in this process, against PREFECT_API_URL or an ephemeral local API."""
-    return abi_etl_pipeline(
-        config_path=str(config_path) if config_path else None,
-        raw_dir=str(raw_dir) if raw_dir else None,
-        skip_validation=skip_validation,
-    )
+    """Run the flow in this process, against PREFECT_API_URL or an ephemeral local API.
+
+    `wrap` gets the flow's stage caller and reporter and returns the ones to use.
+    """
+    token = _stage_wrapper.set(wrap)
+    try:
+        return abi_etl_pipeline(
+            config_path=str(config_path) if config_path else None,
+            raw_dir=str(raw_dir) if raw_dir else None,
+            skip_validation=skip_validation,
+        )
+    finally:
+        _stage_wrapper.reset(token)

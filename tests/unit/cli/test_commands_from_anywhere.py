@@ -17,6 +17,7 @@ NO_PATH_OVERRIDES = {
         "ABI_PATHS__DATA_DOCS_DIR",
     )
 }
+FORCED_TERMINAL = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "120"}
 
 
 def test_config_show_outside_the_repository_reads_the_project_file(abi_etl) -> None:
@@ -65,3 +66,18 @@ def test_missing_source_file_says_how_to_point_at_the_files(
     assert error.startswith(f"error: file={empty}/") and "problem=missing file" in error
     assert "--raw-dir DIR" in hint and "ABI_RAW_DIR" in hint and "paths.raw_dir" in hint
     assert f"the committed sample is in {SAMPLE}" in hint
+
+
+def test_sample_on_a_terminal_shows_a_bar_per_file(abi_etl, tmp_path: Path) -> None:
+    shown = abi_etl("sample", "--out", str(tmp_path / "tty"), env=FORCED_TERMINAL)
+    assert shown.returncode == 0, shown.stderr
+    assert "\x1b[" in shown.stderr
+    for bar in ("write trl_predictions", "write pubmed_articles", "3,000 rows", "3,712 rows"):
+        assert bar in shown.stderr, bar
+
+    plain = abi_etl("sample", "--out", str(tmp_path / "plain"))
+    assert plain.returncode == 0, plain.stderr
+    assert "\x1b[" not in plain.stderr and "rows " not in plain.stderr
+    lines = plain.stderr.splitlines()
+    assert all(line.startswith("ts=") for line in lines)
+    assert "event=sample_written" in lines[-1] and "rows=3712" in lines[-1]
