@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from etl.cli import flow_mode
 from etl.cli.errors import one_line_errors
 from etl.cli.progress import StageProgress
 from etl.cli.stage_progress import with_progress
@@ -31,13 +32,16 @@ def _run_standard(settings: Settings, skip_validation: bool, display: StageProgr
 def _run_flow(
     config: Path | None, raw_dir: Path | None, skip_validation: bool, display: StageProgress
 ) -> RunSummary:
+    flow_mode.prepare_prefect_import()
     # Imported here because importing Prefect costs about a second that the
     # other commands, and standard mode, should not pay.
     from etl.flows.abi_etl_flow import run_flow  # noqa: PLC0415
 
-    return run_flow(
-        config, raw_dir=raw_dir, skip_validation=skip_validation, wrap=with_progress(display)
-    )
+    flow_mode.prepare_local_api()
+    with flow_mode.one_line_data_errors():
+        return run_flow(
+            config, raw_dir=raw_dir, skip_validation=skip_validation, wrap=with_progress(display)
+        )
 
 
 @one_line_errors

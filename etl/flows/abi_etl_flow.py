@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from etl.config.settings import Settings, StageSettings, load_settings
 from etl.flows.artifacts import ArtifactReporter
 from etl.flows.hooks import FLOW_NAME, make_retry_condition, notify_flow_state
-from etl.flows.logging_bridge import forward_etl_logs
+from etl.logs import logger_level
 from etl.stages.context import RunContext, new_run_context
 from etl.stages.extract import SourceOutcome, extract_source
 from etl.stages.sequence import Reporter, StageCaller, run_pipeline
@@ -84,7 +84,9 @@ def abi_etl_pipeline(
     wrap = _stage_wrapper.get()
     if wrap is not None:
         caller, reporter = wrap(caller, reporter)
-    with forward_etl_logs(settings.log_level):
+    # The stage lines reach the API through PREFECT_LOGGING_EXTRA_LOGGERS=etl; a worker
+    # leaves the root logger at WARNING, so the `etl` logger needs its own level.
+    with logger_level("etl", settings.log_level):
         return run_pipeline(ctx, caller, reporter)
 
 
