@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from etl.cli.errors import one_line_errors
+from etl.cli.progress import StageProgress
 from etl.logs import configure_logging
 from etl.sample.generator import generate_sample
 
@@ -31,11 +32,17 @@ def sample(
 ) -> None:
     configure_logging()
     started = time.perf_counter()
-    try:
-        manifest = generate_sample(out, publications, companies, seed, fmt)
-    except ValueError as exc:  # an argument out of range: a usage error, exit 2
-        raise typer.BadParameter(str(exc)) from exc
-    entries = manifest.sources.values()
+    with (
+        StageProgress() as display,
+        display.following("etl.sample", "sample_file_written", "write {source}"),
+        display.stage("sample") as bar,
+    ):
+        try:
+            manifest = generate_sample(out, publications, companies, seed, fmt)
+        except ValueError as exc:  # an argument out of range: a usage error, exit 2
+            raise typer.BadParameter(str(exc)) from exc
+        entries = manifest.sources.values()
+        bar.rows(sum(entry.rows_in_file for entry in entries))
     logger.info(
         "event=sample_written out=%s format=%s seed=%d publications=%d companies=%d "
         "files=%s rows=%d loaded=%d rejected=%d blank=%d seconds=%.2f",

@@ -1,7 +1,9 @@
 """The one typed settings object: YAML for settings, environment for secrets.
 
 Precedence, highest first: environment (`ABI_` prefix, `__` between nested keys,
-plus the `ABI_RAW_DIR` shortcut), then `config/pipeline.yaml`, then the defaults below.
+plus the `ABI_RAW_DIR` shortcut), then the YAML file `locate_config` finds (--config,
+ABI_CONFIG, the project's config/pipeline.yaml), then the defaults below, which
+config/pipeline.yaml repeats (a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from etl.config.locate import ConfigSource, locate_config
 from etl.errors import ConfigError
 
-DEFAULT_CONFIG_PATH = Path("config/pipeline.yaml")
-CONFIG_PATH_ENV = "ABI_CONFIG"
 SOURCE_NAMES = ("trl_predictions", "pubmed_articles", "biotech_companies")
 SUPPORTED_FORMATS = ("xlsx", "csv", "parquet")
 # Secrets may only come from the environment; a YAML file naming one is refused.
@@ -209,12 +210,6 @@ class Settings(BaseSettings):
         return url.update_query_dict(added).render_as_string(hide_password=False)
 
 
-def resolve_config_path(config_path: str | Path | None) -> Path:
-    if config_path is not None:
-        return Path(config_path)
-    return Path(os.environ.get(CONFIG_PATH_ENV, DEFAULT_CONFIG_PATH))
-
-
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -235,13 +230,30 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _describe(error: ValidationError, path: Path) -> str:
+def _anchor_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Make the file's relative folders (and the defaults it leaves out) start at `base_dir`.
+
+    Only what the file or the defaults say is anchored: a relative ABI_PATHS__* or
+    --raw-dir was typed in a shell, and keeps meaning "from the current directory".
+    """
+    paths = data.get("paths", {})
+    if not isinstance(paths, dict):
+        return data  # validation names the problem
+    anchored = dict(paths)
+    for key, field in PathsSettings.model_fields.items():
+        value = paths.get(key, field.default)
+        if field.annotation is Path and isinstance(value, str | Path):
+            anchored[key] = base_dir / value  # an absolute value stays as it is
+    return {**data, "paths": anchored}
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "<root>"
     problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
     more = len(error.errors()) - 1
     suffix = f" (and {more} more)" if more else ""
-    return f"file={path} key={key} problem={problem}{suffix}"
+    return f"file={path or 'built-in defaults'} key={key} problem={problem}{suffix}"
 
 
 def load_settings(
@@ -251,12 +263,15 @@ def load_settings(
 
     `raw_dir` (the CLI's `--raw-dir`) wins over everything else for `paths.raw_dir`.
     """
-    path = resolve_config_path(config_path)
-    data = _read_yaml(path)
+    return load_settings_from(locate_config(config_path), raw_dir)
+
+
+def load_settings_from(source: ConfigSource, raw_dir: str | Path | None = None) -> Settings:
+    data = _read_yaml(source.path) if source.path is not None else {}
     try:
-        settings = Settings(**data)
+        settings = Settings(**_anchor_paths(data, source.base_dir))
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from exc
+        raise ConfigError(_describe(exc, source.path)) from exc
     raw_dir = raw_dir or os.environ.get("ABI_RAW_DIR")
     if raw_dir:
         paths = settings.paths.model_copy(update={"raw_dir": Path(raw_dir)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,9 +13,10 @@ from prefect.cache_policies import NO_CACHE
 from etl.config.settings import Settings, StageSettings, load_settings
 from etl.flows.artifacts import ArtifactReporter
 from etl.flows.hooks import FLOW_NAME, make_retry_condition, notify_flow_state
-from etl.flows.logging_bridge import forward_etl_logs
+from etl.logs import logger_level
 from etl.stages.context import RunContext, new_run_context
 from etl.stages.extract import SourceOutcome, extract_source
+from etl.stages.protocols import Reporter, StageCaller, StageWrapper
 from etl.stages.sequence import run_pipeline
 from etl.stages.summary import RunSummary
 
@@ -23,6 +25,11 @@ T = TypeVar("T")
 # Results stay in memory: stages exchange small records pointing at Parquet files,
 # and nothing is cached across runs because every run must read today's files.
 _TASK_DEFAULTS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+# Flow parameters are sent to the API as JSON, so a caller running the flow in its own
+# process (the CLI's progress bars) hands its wrapper over here instead. A deployment
+# run never sets it.
+_stage_wrapper: ContextVar[StageWrapper | None] = ContextVar("stage_wrapper", default=None)
 
 
 class TaskCaller:
@@ -79,8 +86,15 @@ def abi_etl_pipeline(
         flow_run_id=runtime.flow_run.id,
         allow_shrink=allow_shrink,
     )
-    with forward_etl_logs(settings.log_level):
-        return run_pipeline(ctx, TaskCaller(settings), ArtifactReporter())
+    caller: StageCaller = TaskCaller(settings)
+    reporter: Reporter = ArtifactReporter()
+    wrap = _stage_wrapper.get()
+    if wrap is not None:
+        caller, reporter = wrap(caller, reporter)
+    # The stage lines reach the API through PREFECT_LOGGING_EXTRA_LOGGERS=etl; a worker
+    # leaves the root logger at WARNING, so the `etl` logger needs its own level.
+    with logger_level("etl", settings.log_level):
+        return run_pipeline(ctx, caller, reporter)
 
 
 def run_flow(
@@ -88,11 +102,19 @@ def run_flow(
     raw_dir: Path | None = None,
     skip_validation: bool = False,
     allow_shrink: bool = False,
+    wrap: StageWrapper | None = None,
 ) -> RunSummary:
-    """Run the flow in this process, against PREFECT_API_URL or an ephemeral local API."""
-    return abi_etl_pipeline(
-        config_path=str(config_path) if config_path else None,
-        raw_dir=str(raw_dir) if raw_dir else None,
-        skip_validation=skip_validation,
-        allow_shrink=allow_shrink,
-    )
+    """Run the flow in this process, against PREFECT_API_URL or an ephemeral local API.
+
+    `wrap` gets the flow's stage caller and reporter and returns the ones to use.
+    """
+    token = _stage_wrapper.set(wrap)
+    try:
+        return abi_etl_pipeline(
+            config_path=str(config_path) if config_path else None,
+            raw_dir=str(raw_dir) if raw_dir else None,
+            skip_validation=skip_validation,
+            allow_shrink=allow_shrink,
+        )
+    finally:
+        _stage_wrapper.reset(token)

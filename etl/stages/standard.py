@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from etl.config.settings import Settings
 from etl.stages.context import RunContext, new_run_context
 from etl.stages.extract import SourceOutcome, extract_source
+from etl.stages.protocols import Reporter, StageCaller, StageWrapper
 from etl.stages.sequence import run_pipeline
 from etl.stages.summary import RunSummary, StageOutcome
 
@@ -74,7 +75,16 @@ class LogReporter:
 
 
 def run_standard(
-    settings: Settings, skip_validation: bool = False, allow_shrink: bool = False
+    settings: Settings,
+    skip_validation: bool = False,
+    allow_shrink: bool = False,
+    wrap: StageWrapper | None = None,
 ) -> RunSummary:
+    """The pipeline without Prefect; `wrap` may wrap its caller and reporter (the CLI's
+    progress display does)."""
     ctx = new_run_context(settings, "standard", skip_validation, allow_shrink=allow_shrink)
-    return run_pipeline(ctx, DirectCaller(), LogReporter())
+    caller: StageCaller = DirectCaller()
+    reporter: Reporter = LogReporter()
+    if wrap is not None:
+        caller, reporter = wrap(caller, reporter)
+    return run_pipeline(ctx, caller, reporter)

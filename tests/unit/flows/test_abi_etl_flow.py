@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
+from prefect.settings import PREFECT_API_URL
 from sqlalchemy.exc import OperationalError
 
 from etl.config.settings import load_settings
@@ -91,11 +95,6 @@ def test_flow_publishes_the_sample_with_five_artifacts(warehouse, sample_counts)
     assert [name.strip() for name, _ in stage_rows] == list(STAGE_NAMES)
     assert int(stage_rows[0][1]) == sum(sample_counts["loaded"].values())
     assert found["loading-progress"].data == 100.0
-    with get_client(sync_client=True) as client:
-        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
-    messages = [log.message for log in logs]
-    assert any("stage=transform " in m and "tables=8" in m for m in messages)
-    assert any(m.startswith("stage=extract source=pubmed_articles") for m in messages)
     flow_run = warehouse.scalar("SELECT flow_run_id FROM warehouse.etl_run WHERE mode = 'prefect'")
     assert flow_run == str(run_id)
 
@@ -188,3 +187,62 @@ def test_notifications_arrive_for_success_and_failure(
         "[abi-etl] ABI ETL Pipeline: Failed",
     ]
     assert smtp_receiver.messages[0]["To"] == "data-team@example.org"
+
+
+# `abi-etl run` as a user starts it: its own process, Prefect imported there, by the CLI.
+
+
+def abi_etl_run(
+    tmp_path: Path, *args: str, api: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`abi-etl run ARGS` against the test API (`api`), or Prefect's temporary local one."""
+    merged = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), **env}
+    merged.pop("PREFECT_API_URL", None)
+    if api:
+        merged["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    command = [str(Path(sys.executable).with_name("abi-etl")), "run", *args]
+    return subprocess.run(
+        command, check=False, cwd=tmp_path, env=merged, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_stage_log_lines_reach_the_flow_run_logs(warehouse, tmp_path: Path) -> None:
+    result = abi_etl_run(tmp_path)
+    assert result.returncode == 0, result.stderr
+    run_id = warehouse.scalar("SELECT flow_run_id FROM warehouse.etl_run WHERE mode = 'prefect'")
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(run_id)])))
+    messages = [log.message for log in logs]
+    assert any("stage=transform " in m and "tables=8" in m for m in messages)
+    assert any(m.startswith("stage=extract source=pubmed_articles") for m in messages)
+    # Lines logged outside the flow stay on the console, without Prefect's warning.
+    assert "event=run_finished" in result.stderr
+    assert "without a flow run id" not in result.stderr
+
+
+def test_data_error_prints_one_line_and_logs_the_traceback_at_debug(
+    warehouse, fast_retries, broken_raw_dir: Path, tmp_path: Path
+) -> None:
+    quiet = abi_etl_run(tmp_path, "--raw-dir", str(broken_raw_dir))
+    assert quiet.returncode == 2
+    assert "Traceback" not in quiet.stderr
+    path = broken_raw_dir / "abi_targeted_biotech_dataset_2019_2025.csv"
+    errors = [line for line in quiet.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: file={path} problem=missing required column(s): cik"]
+
+    debug = abi_etl_run(tmp_path, "--raw-dir", str(broken_raw_dir), ABI_LOG_LEVEL="DEBUG")
+    assert debug.returncode == 2
+    assert "level=DEBUG logger=prefect.flow_runs Encountered exception" in debug.stderr
+    assert "Traceback (most recent call last)" in debug.stderr
+
+
+def test_local_api_mode_sends_no_telemetry_and_draws_the_stages(warehouse, tmp_path: Path) -> None:
+    terminal = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "120"}
+    result = abi_etl_run(tmp_path, api=False, **terminal)
+    assert result.returncode == 0, result.stderr
+    assert "Starting temporary server" in result.stderr  # the mode under test
+    for word in ("analytics", "telemetry", "traceback"):
+        assert word not in result.stderr.lower(), word
+    for bar in ("extract", "3,675 rows", "transform_sources", "publish_staging", "14,783 rows"):
+        assert bar in result.stderr, bar
+    assert warehouse.scalar("SELECT status FROM warehouse.etl_run") == "completed"
