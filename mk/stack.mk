@@ -29,7 +29,7 @@ STACK_SECRETS := PREFECT_AUTH_PASSWORD PREFECT_DB_PASSWORD WAREHOUSE_ADMIN_PASSW
 # created one): Compose only needs the required variables to be non-empty to parse the file.
 STACK_NOENV := $(if $(wildcard $(STACK_ENV)),,env $(foreach s,$(STACK_SECRETS),$(s)=unused))
 
-.PHONY: up deploy run logs ps down clean psql test-integration stack-env stack-build \
+.PHONY: up deploy status run logs ps down clean psql test-integration stack-env stack-build \
 	stack-wait
 
 stack-env: ## Create .env from .env.example with generated passwords (never overwrites)
@@ -76,6 +76,9 @@ stack-wait: ## Wait until prefect-server is healthy, register has succeeded and 
 	@$(stack_wait)
 
 # Bounded waits, each phase printing what it saw; on failure, the culprit's logs.
+# Only the workers of the current containers count: a worker registers as
+# abi-etl-worker-<hostname> (docker-compose.yml), the hostname is the container id's first
+# 12 characters, and the workers of removed containers stay ONLINE for a few heartbeats.
 define stack_wait
 deadline=$$(( $$(date +%s) + $(STACK_TIMEOUT) )); \
 server="$$($(COMPOSE) ps -q prefect-server)"; \
@@ -101,15 +104,21 @@ if [ "$$code" != 0 ]; then \
 	echo "stack: register exited $$code" >&2; $(COMPOSE) logs --tail=80 register >&2; exit 1; \
 fi; \
 echo "stack: register completed"; \
+names="$$($(COMPOSE) ps -q worker | cut -c1-12 | sed 's/^/--worker abi-etl-worker-/')"; \
 left=$$(( deadline - $$(date +%s) )); [ $$left -gt 10 ] || left=10; \
-$(COMPOSE) run --rm --no-deps -T register \
-	python -m etl.deploy.status --pool $(STACK_POOL) --min $(WORKERS) --timeout $$left \
+$(COMPOSE) run --rm --no-deps -T register abi-etl status --pool $(STACK_POOL) \
+	--wait-workers $(WORKERS) --timeout $$left --runs 0 $$names \
 	|| { echo "stack: fewer than $(WORKERS) worker(s) ONLINE in $(STACK_POOL)" >&2; \
 	     $(COMPOSE) logs --tail=80 worker >&2; exit 1; }
 endef
 
 deploy: stack-env ## Re-run the registration job (pool, deployments, blocks, automations, migrations)
 	$(COMPOSE) run --rm register
+
+status: ## Show the work pool, workers, deployment and last runs (abi-etl status in the stack)
+	@[ -n "$$($(STACK_NOENV) $(COMPOSE) ps -q prefect-server 2>/dev/null)" ] \
+		|| { echo "stack: prefect-server is not running (make up)" >&2; exit 1; }
+	@$(COMPOSE) run --rm --no-deps -T register abi-etl status --pool $(STACK_POOL)
 
 run: stack-env ## Run "ABI ETL Pipeline/daily-etl" now and follow it; fails unless it ends Completed
 	$(COMPOSE) run --rm --no-deps -T register \
