@@ -75,14 +75,15 @@ up: stack-build ## Build and start the stack; wait for the server, the registrat
 stack-wait: ## Wait until prefect-server is healthy, register has succeeded and workers are ONLINE
 	@$(stack_wait)
 
-# Bounded waits, each phase printing what it saw; on failure, the culprit's logs.
-# Only the workers of the current containers count: a worker registers as
-# abi-etl-worker-<hostname> (docker-compose.yml), the hostname is the container id's first
-# 12 characters, and the workers of removed containers stay ONLINE for a few heartbeats.
-define stack_wait
-deadline=$$(( $$(date +%s) + $(STACK_TIMEOUT) )); \
+# Bounded waits, each phase printing what it saw; on failure, the culprit's logs. The
+# phases share one deadline: a recipe line starts with $(stack_deadline), then the phases
+# it needs (`make deploy` restarts the register job and the workers between them).
+stack_deadline = deadline=$$(( $$(date +%s) + $(STACK_TIMEOUT) ))
+stack_wait = $(stack_deadline); $(stack_wait_server); $(stack_wait_register); $(stack_wait_workers)
+
+define stack_wait_server
 server="$$($(COMPOSE) ps -q prefect-server)"; \
-[ -n "$$server" ] || { echo "stack: prefect-server is not running" >&2; exit 1; }; \
+[ -n "$$server" ] || { echo "stack: prefect-server is not running (make up)" >&2; exit 1; }; \
 until [ "$$(docker inspect -f '{{.State.Health.Status}}' "$$server")" = healthy ]; do \
 	if [ $$(date +%s) -ge $$deadline ]; then \
 		echo "stack: prefect-server not healthy after $(STACK_TIMEOUT)s" >&2; \
@@ -90,7 +91,10 @@ until [ "$$(docker inspect -f '{{.State.Health.Status}}' "$$server")" = healthy 
 	fi; \
 	sleep 2; \
 done; \
-echo "stack: prefect-server healthy"; \
+echo "stack: prefect-server healthy"
+endef
+
+define stack_wait_register
 register="$$($(COMPOSE) ps -a -q register)"; \
 [ -n "$$register" ] || { echo "stack: the register job never ran" >&2; exit 1; }; \
 until [ "$$(docker inspect -f '{{.State.Status}}' "$$register")" = exited ]; do \
@@ -103,7 +107,13 @@ code="$$(docker inspect -f '{{.State.ExitCode}}' "$$register")"; \
 if [ "$$code" != 0 ]; then \
 	echo "stack: register exited $$code" >&2; $(COMPOSE) logs --tail=80 register >&2; exit 1; \
 fi; \
-echo "stack: register completed"; \
+echo "stack: register completed"
+endef
+
+# Only the workers of the current containers count: a worker registers as
+# abi-etl-worker-<hostname> (docker-compose.yml), the hostname is the container id's first
+# 12 characters, and the workers of removed containers stay ONLINE for a few heartbeats.
+define stack_wait_workers
 names="$$($(COMPOSE) ps -q worker | cut -c1-12 | sed 's/^/--worker abi-etl-worker-/')"; \
 left=$$(( deadline - $$(date +%s) )); [ $$left -gt 10 ] || left=10; \
 $(COMPOSE) run --rm --no-deps -T register abi-etl status --pool $(STACK_POOL) \
@@ -112,8 +122,16 @@ $(COMPOSE) run --rm --no-deps -T register abi-etl status --pool $(STACK_POOL) \
 	     $(COMPOSE) logs --tail=80 worker >&2; exit 1; }
 endef
 
-deploy: stack-env ## Re-run the registration job (pool, deployments, blocks, automations, migrations)
-	$(COMPOSE) run --rm register
+deploy: stack-build ## After changing code, config/ or deploy/prefect.yaml: rebuild, re-register, restart the workers
+	@$(stack_deadline); $(stack_wait_server); \
+	echo "stack: registering from the new image"; \
+	$(COMPOSE) up -d --no-build --no-deps --force-recreate register || exit 1; \
+	$(stack_wait_register); \
+	echo "stack: restarting $(WORKERS) worker(s) on the new image"; \
+	$(COMPOSE) up -d --no-build --no-deps --force-recreate --scale worker=$(WORKERS) worker \
+		|| exit 1; \
+	$(stack_wait_workers); \
+	echo "stack: deployed $$(( $$(date +%s) - $(STACK_T0) ))s after make started (build included)"
 
 status: ## Show the work pool, workers, deployment and last runs (abi-etl status in the stack)
 	@[ -n "$$($(STACK_NOENV) $(COMPOSE) ps -q prefect-server 2>/dev/null)" ] \
