@@ -55,15 +55,34 @@ stack-env: ## Create .env from .env.example with generated passwords (never over
 		fi; \
 	done
 
+# Output of a failed pull or base-image lookup, BuildKit's and the classic engine's.
+STACK_PULL_ERRORS := no such host|dial tcp|failed to resolve source metadata|pull access denied
+STACK_PULL_HINT := stack: a base image cannot be pulled (no container registry reachable?): \
+	set PYTHON_IMAGE and POSTGRES_IMAGE in $(STACK_ENV) to a registry mirror, or run \
+	.ci/build-base-images.sh and set them to abi-local/python:3.11-bookworm and \
+	abi-local/postgres:15-bookworm (docs/stack.md)
+
+# $(call stack_pull_guard,COMMAND): run COMMAND with its output shown as usual; when it
+# fails because an image cannot be pulled, end with STACK_PULL_HINT, one line that says
+# what to do, instead of leaving the user with BuildKit's "no such host" to decode.
+define stack_pull_guard
+out="$$(mktemp)"; trap 'rm -f "$$out"' EXIT; \
+if ! { $(1); } 2>&1 | tee "$$out"; then \
+	if grep -Eq '$(STACK_PULL_ERRORS)' "$$out"; then echo "$(STACK_PULL_HINT)" >&2; fi; \
+	exit 1; \
+fi
+endef
+
 stack-build: stack-env ## Build the abi-etl image (dependency layer cached)
-	@start=$$(date +%s); \
-	$(COMPOSE) build prefect-server && \
+	@set -o pipefail; start=$$(date +%s); \
+	$(call stack_pull_guard,$(COMPOSE) build prefect-server); \
 	echo "stack: image built in $$(( $$(date +%s) - start ))s"
 
 up: stack-build ## Build and start the stack; wait for the server, the registration and online workers
 	@echo "stack: starting (workers: $(WORKERS))"
-	@$(COMPOSE) up -d --no-build --scale worker=$(WORKERS) \
-		|| { $(COMPOSE) logs --tail=80 register prefect-server >&2; exit 1; }
+	@set -o pipefail; \
+	$(call stack_pull_guard,$(COMPOSE) up -d --no-build --scale worker=$(WORKERS) \
+		|| { $(COMPOSE) logs --tail=80 register prefect-server >&2; exit 1; })
 	@$(stack_wait)
 	@echo "stack: ready $$(( $$(date +%s) - $(STACK_T0) ))s after make started (build included)"; \
 	echo; \
