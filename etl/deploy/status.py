@@ -16,7 +16,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterStartTime,
 )
-from prefect.client.schemas.objects import FlowRun, Worker, WorkPool
+from prefect.client.schemas.objects import FlowRun, Worker, WorkerStatus, WorkPool
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.exceptions import ObjectNotFound
@@ -49,6 +49,7 @@ class StackStatus:
                     status=self.pool.status.value if self.pool.status else None,
                     paused=self.pool.is_paused,
                     workers=len(self.workers),
+                    online=sum(w.status == WorkerStatus.ONLINE for w in self.workers),
                 )
             ]
         lines += [

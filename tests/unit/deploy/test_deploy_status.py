@@ -72,7 +72,7 @@ def test_status_prints_pool_workers_deployment_and_runs() -> None:
     assert result.exit_code == 0, result.output
     [pool] = _lines(result.output, "pool")
     assert pool.startswith(f"pool={found.pool} type=process ")
-    assert "paused=false" in pool and "workers=2" in pool
+    assert pool.endswith(" paused=false workers=2 online=2")
     workers = _lines(result.output, "worker")
     assert [w.split()[0] for w in workers] == [f"worker={w}" for w in found.workers]
     assert all(" status=ONLINE last_heartbeat=20" in w for w in workers)
