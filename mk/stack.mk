@@ -29,7 +29,7 @@ STACK_SECRETS := PREFECT_AUTH_PASSWORD PREFECT_DB_PASSWORD WAREHOUSE_ADMIN_PASSW
 # created one): Compose only needs the required variables to be non-empty to parse the file.
 STACK_NOENV := $(if $(wildcard $(STACK_ENV)),,env $(foreach s,$(STACK_SECRETS),$(s)=unused))
 
-.PHONY: up deploy run logs ps down clean psql test-integration stack-env stack-build \
+.PHONY: up deploy status run logs ps down clean psql test-integration stack-env stack-build \
 	stack-wait
 
 stack-env: ## Create .env from .env.example with generated passwords (never overwrites)
@@ -55,15 +55,34 @@ stack-env: ## Create .env from .env.example with generated passwords (never over
 		fi; \
 	done
 
+# Output of a failed pull or base-image lookup, BuildKit's and the classic engine's.
+STACK_PULL_ERRORS := no such host|dial tcp|failed to resolve source metadata|pull access denied
+STACK_PULL_HINT := stack: a base image cannot be pulled (no container registry reachable?): \
+	set PYTHON_IMAGE and POSTGRES_IMAGE in $(STACK_ENV) to a registry mirror, or run \
+	.ci/build-base-images.sh and set them to abi-local/python:3.11-bookworm and \
+	abi-local/postgres:15-bookworm (docs/stack.md)
+
+# $(call stack_pull_guard,COMMAND): run COMMAND with its output shown as usual; when it
+# fails because an image cannot be pulled, end with STACK_PULL_HINT, one line that says
+# what to do, instead of leaving the user with BuildKit's "no such host" to decode.
+define stack_pull_guard
+out="$$(mktemp)"; trap 'rm -f "$$out"' EXIT; \
+if ! { $(1); } 2>&1 | tee "$$out"; then \
+	if grep -Eq '$(STACK_PULL_ERRORS)' "$$out"; then echo "$(STACK_PULL_HINT)" >&2; fi; \
+	exit 1; \
+fi
+endef
+
 stack-build: stack-env ## Build the abi-etl image (dependency layer cached)
-	@start=$$(date +%s); \
-	$(COMPOSE) build prefect-server && \
+	@set -o pipefail; start=$$(date +%s); \
+	$(call stack_pull_guard,$(COMPOSE) build prefect-server); \
 	echo "stack: image built in $$(( $$(date +%s) - start ))s"
 
 up: stack-build ## Build and start the stack; wait for the server, the registration and online workers
 	@echo "stack: starting (workers: $(WORKERS))"
-	@$(COMPOSE) up -d --no-build --scale worker=$(WORKERS) \
-		|| { $(COMPOSE) logs --tail=80 register prefect-server >&2; exit 1; }
+	@set -o pipefail; \
+	$(call stack_pull_guard,$(COMPOSE) up -d --no-build --scale worker=$(WORKERS) \
+		|| { $(COMPOSE) logs --tail=80 register prefect-server >&2; exit 1; })
 	@$(stack_wait)
 	@echo "stack: ready $$(( $$(date +%s) - $(STACK_T0) ))s after make started (build included)"; \
 	echo; \
@@ -75,11 +94,15 @@ up: stack-build ## Build and start the stack; wait for the server, the registrat
 stack-wait: ## Wait until prefect-server is healthy, register has succeeded and workers are ONLINE
 	@$(stack_wait)
 
-# Bounded waits, each phase printing what it saw; on failure, the culprit's logs.
-define stack_wait
-deadline=$$(( $$(date +%s) + $(STACK_TIMEOUT) )); \
+# Bounded waits, each phase printing what it saw; on failure, the culprit's logs. The
+# phases share one deadline: a recipe line starts with $(stack_deadline), then the phases
+# it needs (`make deploy` restarts the register job and the workers between them).
+stack_deadline = deadline=$$(( $$(date +%s) + $(STACK_TIMEOUT) ))
+stack_wait = $(stack_deadline); $(stack_wait_server); $(stack_wait_register); $(stack_wait_workers)
+
+define stack_wait_server
 server="$$($(COMPOSE) ps -q prefect-server)"; \
-[ -n "$$server" ] || { echo "stack: prefect-server is not running" >&2; exit 1; }; \
+[ -n "$$server" ] || { echo "stack: prefect-server is not running (make up)" >&2; exit 1; }; \
 until [ "$$(docker inspect -f '{{.State.Health.Status}}' "$$server")" = healthy ]; do \
 	if [ $$(date +%s) -ge $$deadline ]; then \
 		echo "stack: prefect-server not healthy after $(STACK_TIMEOUT)s" >&2; \
@@ -87,7 +110,10 @@ until [ "$$(docker inspect -f '{{.State.Health.Status}}' "$$server")" = healthy 
 	fi; \
 	sleep 2; \
 done; \
-echo "stack: prefect-server healthy"; \
+echo "stack: prefect-server healthy"
+endef
+
+define stack_wait_register
 register="$$($(COMPOSE) ps -a -q register)"; \
 [ -n "$$register" ] || { echo "stack: the register job never ran" >&2; exit 1; }; \
 until [ "$$(docker inspect -f '{{.State.Status}}' "$$register")" = exited ]; do \
@@ -100,16 +126,36 @@ code="$$(docker inspect -f '{{.State.ExitCode}}' "$$register")"; \
 if [ "$$code" != 0 ]; then \
 	echo "stack: register exited $$code" >&2; $(COMPOSE) logs --tail=80 register >&2; exit 1; \
 fi; \
-echo "stack: register completed"; \
+echo "stack: register completed"
+endef
+
+# Only the workers of the current containers count: a worker registers as
+# abi-etl-worker-<hostname> (docker-compose.yml), the hostname is the container id's first
+# 12 characters, and the workers of removed containers stay ONLINE for a few heartbeats.
+define stack_wait_workers
+names="$$($(COMPOSE) ps -q worker | cut -c1-12 | sed 's/^/--worker abi-etl-worker-/')"; \
 left=$$(( deadline - $$(date +%s) )); [ $$left -gt 10 ] || left=10; \
-$(COMPOSE) run --rm --no-deps -T register \
-	python -m etl.deploy.status --pool $(STACK_POOL) --min $(WORKERS) --timeout $$left \
+$(COMPOSE) run --rm --no-deps -T register abi-etl status --pool $(STACK_POOL) \
+	--wait-workers $(WORKERS) --timeout $$left --runs 0 $$names \
 	|| { echo "stack: fewer than $(WORKERS) worker(s) ONLINE in $(STACK_POOL)" >&2; \
 	     $(COMPOSE) logs --tail=80 worker >&2; exit 1; }
 endef
 
-deploy: stack-env ## Re-run the registration job (pool, deployments, blocks, automations, migrations)
-	$(COMPOSE) run --rm register
+deploy: stack-build ## After changing code, config/ or deploy/prefect.yaml: rebuild, re-register, restart the workers
+	@$(stack_deadline); $(stack_wait_server); \
+	echo "stack: registering from the new image"; \
+	$(COMPOSE) up -d --no-build --no-deps --force-recreate register || exit 1; \
+	$(stack_wait_register); \
+	echo "stack: restarting $(WORKERS) worker(s) on the new image"; \
+	$(COMPOSE) up -d --no-build --no-deps --force-recreate --scale worker=$(WORKERS) worker \
+		|| exit 1; \
+	$(stack_wait_workers); \
+	echo "stack: deployed $$(( $$(date +%s) - $(STACK_T0) ))s after make started (build included)"
+
+status: ## Show the work pool, workers, deployment and last runs (abi-etl status in the stack)
+	@[ -n "$$($(STACK_NOENV) $(COMPOSE) ps -q prefect-server 2>/dev/null)" ] \
+		|| { echo "stack: prefect-server is not running (make up)" >&2; exit 1; }
+	@$(COMPOSE) run --rm --no-deps -T register abi-etl status --pool $(STACK_POOL)
 
 run: stack-env ## Run "ABI ETL Pipeline/daily-etl" now and follow it; fails unless it ends Completed
 	$(COMPOSE) run --rm --no-deps -T register \

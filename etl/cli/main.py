@@ -9,6 +9,7 @@ from etl.cli.db_cmd import db_app
 from etl.cli.register_cmd import register
 from etl.cli.run_cmd import run
 from etl.cli.sample_cmd import sample
+from etl.cli.status_cmd import status
 from etl.cli.validate_cmd import validate
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.command("sample", help="Write realistic, messy sample source files.")(sample
 app.command("register", help="Register the work pool, deployments, notifications and automations.")(
     register
 )
+app.command("status", help="Show the work pool, workers, deployment and last runs.")(status)
 app.command("validate", help="Run the data-quality suites on the raw files and the staged tables.")(
     validate
 )
