@@ -9,10 +9,12 @@ adding a spelling is a one-line change that a reviewer can read.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from etl.extract.technologies import normalise_technology, resolve_aliases
 from etl.transform.vector import (
     TEXT,
     clean_labels,
@@ -378,16 +380,13 @@ def normalise_industry(values: pd.Series) -> pd.DataFrame:
     )
 
 
-def technology_token(values: pd.Series) -> pd.Series:
-    """Normalised technology name: lower-case, no spaces or underscores; hyphens stay.
+def technology_token(values: pd.Series, aliases: Mapping[str, str] | None = None) -> pd.Series:
+    """Normalised technology name, with aliases resolved: the key technologies match on.
 
-    The readers' definition (etl.extract.technologies.normalise_technology), re-applied so the
+    The readers' rule (etl.extract.technologies.normalise_technology) re-applied, so the
     transform is safe on any input and idempotent on the readers' tokens: `Gene Therapy`,
-    `gene_therapy` and `GENETHERAPY` all give `genetherapy`. Empty -> null.
+    `gene_therapy` and `GENETHERAPY` all give `genetherapy`. Empty -> null. `aliases` is
+    a token table (`alias_table`): with `{"car-t": "cart-t"}`, `CAR-T` and `CAR‑T` give
+    `cart-t`. The readers know no aliases (they have no settings); the transform does.
     """
-
-    def tokens(uniques: pd.Series) -> pd.Series:
-        token = uniques.astype("string").str.lower().str.replace(r"[\s_]+", "", regex=True)
-        return token.mask(token == "")
-
-    return map_uniques_text(values, tokens)
+    return resolve_aliases(normalise_technology(values), aliases or {})
