@@ -24,7 +24,12 @@ from sqlalchemy.types import TypeEngine
 from etl.errors import DataError
 from etl.extract.technologies import alias_table
 from etl.transform.checks import require_columns, require_unique
-from etl.transform.companies import METRICS, build_dim_company, build_fact_financial
+from etl.transform.companies import (
+    METRICS,
+    build_dim_company,
+    build_fact_financial,
+    stripped_sic_descriptions,
+)
 from etl.transform.company_scores import build_fact_company_score
 from etl.transform.dates import build_dim_date
 from etl.transform.publications import build_publication_tables
@@ -93,6 +98,8 @@ class TransformStats:
     unknown_technology_names: tuple[str, ...] = field(default_factory=tuple)
     # Each unknown technology -> articles naming it: which aliases are worth adding.
     unknown_technology_articles: dict[str, int] = field(default_factory=dict)
+    # Companies whose SIC description lost a reviewer's annotation.
+    sic_descriptions_stripped: int = 0
 
     def as_dict(self) -> dict[str, object]:
         stats = asdict(self)
@@ -258,12 +265,15 @@ def transform_tables(
         unknown_technologies=len(unknown),
         unknown_technology_names=tuple(unknown),
         unknown_technology_articles=unknown,
+        sic_descriptions_stripped=stripped_sic_descriptions(tables["dim_company"]),
     )
     logger.info(
-        "stage=transform %s articles_without_technology=%d unknown_technologies=%d",
+        "stage=transform %s articles_without_technology=%d unknown_technologies=%d "
+        "sic_descriptions_stripped=%d",
         " ".join(f"rows_{name}={count}" for name, count in stats.rows.items()),
         stats.articles_without_technology,
         stats.unknown_technologies,
+        stats.sic_descriptions_stripped,
     )
     for name, articles in unknown.items():  # a handful of names, for the analyst
         logger.info("stage=transform unknown_technology=%s articles=%d", name, articles)

@@ -52,8 +52,8 @@ def _metadata_checks() -> set[tuple[str, str]]:
 
 
 def test_upgrade_returns_head_and_is_idempotent(pg_url: str) -> None:
-    assert upgrade(pg_url) == head_revision() == "0002"
-    assert upgrade(pg_url) == "0002"
+    assert upgrade(pg_url) == head_revision() == "0003"
+    assert upgrade(pg_url) == "0003"
 
 
 def test_migrated_database_matches_metadata(migrated_url: str) -> None:
@@ -95,4 +95,29 @@ def test_downgrade_to_base_then_upgrade_again(migrated_url: str) -> None:
     command.downgrade(config, "base")
     assert _diff(migrated_url) != []  # the tables are gone
     assert upgrade(migrated_url) == head_revision()
+    assert _diff(migrated_url) == []
+
+
+def _columns(url: str, table: str) -> set[str]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        names = conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'warehouse' AND table_name = :table"
+            ),
+            {"table": table},
+        ).scalars()
+        found = set(names)
+    engine.dispose()
+    return found
+
+
+def test_0003_adds_raw_sic_and_unknown_technologies_and_reverts(migrated_url: str) -> None:
+    assert "sic_description_raw" in _columns(migrated_url, "dim_company")
+    assert "unknown_technologies" in _columns(migrated_url, "etl_run")
+    command.downgrade(alembic_config(migrated_url), "0002")
+    assert "sic_description_raw" not in _columns(migrated_url, "dim_company")
+    assert "unknown_technologies" not in _columns(migrated_url, "etl_run")
+    assert upgrade(migrated_url) == "0003"
     assert _diff(migrated_url) == []
