@@ -156,6 +156,44 @@ class DatabaseSettings(_Section):
         }
 
 
+# Spellings of a TRL-file technology that its token rule does not already join: the
+# articles' `CAR-T` (the TRL file says `cart-t`) and the names article titles use for a
+# technology. Quantum biology, optogenetics and xenobots (not xenotransplantation) are
+# technologies of their own that the TRL file does not forecast: no alias.
+DEFAULT_TECHNOLOGY_ALIASES: dict[str, str] = {
+    "car-t": "cart-t",
+    "cart": "cart-t",
+    "car t": "cart-t",
+    "car-t cell": "cart-t",
+    "car-t cells": "cart-t",
+    "crispr-cas9": "crispr",
+    "crispr/cas9": "crispr",
+    "stem cells": "stemcell",
+    "rna interference": "rnai",
+    "antibody-drug conjugate": "adc",
+    "organoid": "organoids",
+    "3d bioprinting": "bioprinting",
+    "single-cell sequencing": "singlecellsequencing",
+    "bispecific antibody": "bispecificantibodies",
+    "exosome": "exosomes",
+    "xenotransplant": "xenotransplantation",
+    "protac degrader": "protac",
+}
+
+
+class TechnologiesSettings(_Section):
+    # Variant spelling -> the TRL file's technology key, so an article's `CAR-T` meets the
+    # TRL file's `cart-t`. A name that matches nothing stays an unknown technology.
+    aliases: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TECHNOLOGY_ALIASES))
+
+    @model_validator(mode="after")
+    def _no_blank_names(self) -> TechnologiesSettings:
+        blank = [f"{k!r}: {v!r}" for k, v in self.aliases.items() if not k.strip() or not v.strip()]
+        if blank:
+            raise ValueError(f"aliases must name a variant and a technology: {', '.join(blank)}")
+        return self
+
+
 class Settings(BaseSettings):
     """Every setting of a run. Build it with `load_settings`, not directly."""
 
@@ -174,6 +212,8 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     database: DatabaseSettings = DatabaseSettings()
     retention: RetentionSettings = RetentionSettings()
+
+    technologies: TechnologiesSettings = TechnologiesSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     warehouse_url: SecretStr | None = None

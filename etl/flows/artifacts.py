@@ -40,6 +40,22 @@ def _stage_markdown(title: str, outcome: StageOutcome) -> str:
     return f"# {title}\n\nduration_seconds: {outcome.seconds:.2f}\n\n{_markdown_table(rows)}\n"
 
 
+def _transformation_details(outcome: StageOutcome) -> str:
+    """What the transform cleaned or could not match: the analyst's to-do list."""
+    details = outcome.details
+    unknown = [
+        {"unknown technology": name, "articles": articles}
+        for name, articles in details.get("unknown_technology_articles", {}).items()
+    ]
+    return (
+        f"\narticles_without_technology: {details.get('articles_without_technology')}\n\n"
+        f"sic_descriptions_stripped: {details.get('sic_descriptions_stripped')}\n\n"
+        "## Technologies the TRL file does not know\n\n"
+        "Add a spelling of a known technology to `technologies.aliases`.\n\n"
+        f"{_markdown_table(unknown)}\n"
+    )
+
+
 class ArtifactReporter:
     def __init__(self) -> None:
         self._progress_id: UUID | None = None
@@ -72,7 +88,7 @@ class ArtifactReporter:
 
     def transformation(self, outcome: StageOutcome) -> None:
         create_markdown_artifact(
-            _stage_markdown("Transformation summary", outcome),
+            _stage_markdown("Transformation summary", outcome) + _transformation_details(outcome),
             key=TRANSFORMATION_KEY,
             description="Rows per staged table",
         )

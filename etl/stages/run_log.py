@@ -107,6 +107,17 @@ def record_rejected_rows(url: str, ctx: RunContext, outcomes: Mapping[str, Sourc
     return rows
 
 
+def unknown_technologies(summary: RunSummary) -> dict[str, int] | None:
+    """Technology -> articles naming it, for those the TRL file does not know.
+
+    None when the run stopped before the transform knew them; `{}` when there were none.
+    """
+    transformed = summary.stages.get("transformation")
+    if transformed is None:
+        return None
+    return dict(transformed.details.get("unknown_technology_articles", {}))
+
+
 def record_run_end(url: str, ctx: RunContext, summary: RunSummary) -> None:
     with _transaction(url) as conn:
         conn.execute(
@@ -123,6 +134,7 @@ def record_run_end(url: str, ctx: RunContext, summary: RunSummary) -> None:
                 input_checksums={name: s["sha256"] for name, s in summary.sources.items()},
                 table_checksums=summary.table_checksums,
                 validation_summary=summary.validation or None,
+                unknown_technologies=unknown_technologies(summary),
                 error=summary.error,
             )
         )

@@ -41,6 +41,17 @@ class LogReporter:
 
     def transformation(self, outcome: StageOutcome) -> None:
         self._rows("transformation", outcome)
+        details = outcome.details
+        logger.info(
+            "summary=transformation articles_without_technology=%s "
+            "unknown_technologies=%s sic_descriptions_stripped=%s",
+            details.get("articles_without_technology"),
+            details.get("unknown_technologies"),
+            details.get("sic_descriptions_stripped"),
+        )
+        # One line per name, so an analyst can grep which aliases to add.
+        for name, articles in details.get("unknown_technology_articles", {}).items():
+            logger.info("summary=transformation unknown_technology=%s articles=%d", name, articles)
 
     def loading(self, outcome: StageOutcome) -> None:
         self._rows("loading", outcome)

@@ -43,7 +43,10 @@ def transform_sources(ctx: RunContext, outcomes: Mapping[str, SourceOutcome]) ->
     started = time.perf_counter()
     frames = {name: read_clean_source(name, o.data_path) for name, o in outcomes.items()}
     result = transform_tables(
-        frames["trl_predictions"], frames["pubmed_articles"], frames["biotech_companies"]
+        frames["trl_predictions"],
+        frames["pubmed_articles"],
+        frames["biotech_companies"],
+        technology_aliases=ctx.settings.technologies.aliases,
     )
     del frames
     paths = write_tables(result.tables, ctx.stage_dir("transform"))

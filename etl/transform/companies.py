@@ -54,6 +54,7 @@ DIM_COMPANY_COLUMNS = (
     "state_of_incorporation_raw",
     "sic",
     "sic_description",
+    "sic_description_raw",
     "industry_category",
     "industry_category_raw",
     "first_fiscal_year",
@@ -114,12 +115,14 @@ def build_dim_company(companies: pd.DataFrame) -> pd.DataFrame:
     dim = pd.concat([dim, places], axis=1)
     dim["sic"] = latest["sic"].array
     dim["sic_description"] = clean_sic_description(latest["sic_description"]).array
+    dim["sic_description_raw"] = latest["sic_description"].array  # whitespace cleaned only
     industry = normalise_industry(latest["industry_category"].reset_index(drop=True))
     dim = pd.concat([dim, industry], axis=1)
     dim["first_fiscal_year"] = latest["first_fiscal_year"].to_numpy()
     dim["last_fiscal_year"] = latest["last_fiscal_year"].to_numpy()
     logger.info(
-        "dim_company=built companies=%d unknown_state=%d other_industry=%d",
+        "dim_company=built companies=%d unknown_state=%d other_industry=%d "
+        "sic_descriptions_stripped=%d",
         len(dim),
         int(
             (
@@ -127,8 +130,17 @@ def build_dim_company(companies: pd.DataFrame) -> pd.DataFrame:
             ).sum()
         ),
         int((dim["industry_category"] == "Other").sum()),
+        stripped_sic_descriptions(dim),
     )
     return dim[list(DIM_COMPANY_COLUMNS)]
+
+
+def stripped_sic_descriptions(dim_company: pd.DataFrame) -> int:
+    """Companies whose SIC description lost a reviewer's annotation (raw != cleaned)."""
+    raw = dim_company["sic_description_raw"]
+    kept = dim_company["sic_description"]
+    changed = raw.notna() & (kept.isna() | (kept != raw).fillna(True))
+    return int(changed.sum())
 
 
 def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:

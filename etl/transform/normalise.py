@@ -9,10 +9,14 @@ adding a spelling is a one-line change that a reviewer can read.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from etl.extract.technologies import normalise_technology, resolve_aliases
 from etl.transform.vector import (
     TEXT,
     clean_labels,
@@ -266,29 +270,54 @@ def normalise_incorporation(values: pd.Series) -> pd.DataFrame:
 # description never ends with are removed: `(No Diagnostic Substances)` stays.
 _ANNOTATION_WORDS = (
     r"(?:todo|to do|fixme|check(?:ed)?|to check|verify|verified|review(?:ed)?|needs review"
-    r"|tbc|tbd|ok|draft|updated|corrected|a verifier|à vérifier|a revoir|à revoir|voir)"
+    r"|tbc|tbd|ok|draft|updated|corrected|a verifier|à vérifier|a revoir|à revoir|voir"
+    r"|see|cf)"
 )
 _ANNOTATION_TAILS = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
         r"\s*\[[^\[\]]*\]\s*$",  # [reviewed]
         r"\s*\((?:note|nb|n\.b\.|remarque|comment(?:aire)?)\b[^()]*\)\s*$",  # (note: ...)
-        rf"\s*\({_ANNOTATION_WORDS}\b[^()]*\)\s*$",  # (to check)
+        rf"\s*\({_ANNOTATION_WORDS}\b[^()]*\)\s*$",  # (to check), (see notes)
         r"\s*--.*$",  # -- check   (SEC descriptions never hold a double dash)
         rf"\s+[-–—:|/#]+\s*{_ANNOTATION_WORDS}\b.*$",  # - TODO, : reviewed, # check
+        rf"\s*[,;]\s*{_ANNOTATION_WORDS}\b.*$",  # , see 10-K, note 3
         r"\s*\b(?:note|nb)\s*:.*$",  # note: ... without parentheses
         r"\s+(?:todo|fixme|tbc|tbd)\s*$",  # bare trailing marker
+        rf"^\s*{_ANNOTATION_WORDS}\s*$",  # nothing but the annotation (its mark stripped)
         r"\s*[*?!]+\s*$",  # trailing *, ?, !
         r"\s*[,;:]+\s*$",  # separator left behind
+        r"\s+[-–—|/#]+\s*$",  # `Preparations - ✓` once the mark has gone
     )
 )
+# A reviewer's mark made of symbols or emoji: `✓`, `⚠ review`, `🔍check`, `★ verified`,
+# `✔️ reviewed`. A real SEC description is letters, digits, spaces and `-,&()/'.`: it never
+# holds a symbol (Unicode So, Sk, Sm) or an emoji's joiners and selectors (variation
+# selectors, ZWJ, keycap, tag characters), so everything from the first such mark to the
+# end is the reviewer's, and so is a mark before the text. RE2 syntax (run by Arrow):
+# Python's `re` has no Unicode categories.
+_MARK = (
+    r"(?:[#*0-9]\x{FE0F}?\x{20E3}"  # keycap: 1️⃣
+    r"|[\p{So}\p{Sk}\p{Sm}\x{FE0E}\x{FE0F}\x{200D}\x{20E3}\x{E0020}-\x{E007F}])"
+)
+_LEADING_MARKS = rf"^(?:{_MARK}\s*)+"
+_MARKED_TAIL = rf"\s*{_MARK}.*$"
 _MAX_ANNOTATION_PASSES = 5  # annotations can stack: `... [reviewed] *`
+
+
+def _strip_marks(text: pd.Series) -> pd.Series:
+    """Symbol and emoji marks removed, with the words that follow a trailing one."""
+    array = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    array = pc.replace_substring_regex(array, _LEADING_MARKS, "")
+    array = pc.replace_substring_regex(array, _MARKED_TAIL, "")
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=text.index).astype("string")
 
 
 def _strip_annotations(uniques: pd.Series) -> pd.Series:
     text = collapse_whitespace(uniques)
     for _ in range(_MAX_ANNOTATION_PASSES):  # passes over the column, not rows
         before = text
+        text = _strip_marks(text)
         for pattern in _ANNOTATION_TAILS:
             text = text.str.replace(pattern, "", regex=True)
         text = collapse_whitespace(text)
@@ -378,16 +407,13 @@ def normalise_industry(values: pd.Series) -> pd.DataFrame:
     )
 
 
-def technology_token(values: pd.Series) -> pd.Series:
-    """Normalised technology name: lower-case, no spaces or underscores; hyphens stay.
+def technology_token(values: pd.Series, aliases: Mapping[str, str] | None = None) -> pd.Series:
+    """Normalised technology name, with aliases resolved: the key technologies match on.
 
-    The readers' definition (etl.extract.technologies.normalise_technology), re-applied so the
+    The readers' rule (etl.extract.technologies.normalise_technology) re-applied, so the
     transform is safe on any input and idempotent on the readers' tokens: `Gene Therapy`,
-    `gene_therapy` and `GENETHERAPY` all give `genetherapy`. Empty -> null.
+    `gene_therapy` and `GENETHERAPY` all give `genetherapy`. Empty -> null. `aliases` is
+    a token table (`alias_table`): with `{"car-t": "cart-t"}`, `CAR-T` and `CAR‑T` give
+    `cart-t`. The readers know no aliases (they have no settings); the transform does.
     """
-
-    def tokens(uniques: pd.Series) -> pd.Series:
-        token = uniques.astype("string").str.lower().str.replace(r"[\s_]+", "", regex=True)
-        return token.mask(token == "")
-
-    return map_uniques_text(values, tokens)
+    return resolve_aliases(normalise_technology(values), aliases or {})

@@ -8,6 +8,7 @@ list (articles share few lists) and is joined back to the articles on integer co
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,12 +103,15 @@ def prepare_articles(publications: pd.DataFrame) -> pd.DataFrame:
     return articles[list(DIM_PUBLICATION_COLUMNS)].reset_index(drop=True)
 
 
-def technology_pairs(technologies: pd.Series) -> pd.DataFrame:
+def technology_pairs(
+    technologies: pd.Series, aliases: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """(row, technology): one row per article position and distinct technology it names.
 
     `row` is the article's position in `technologies`. Articles naming nothing usable
     (null, empty, only separators) have no row. Spelling variants (`CRISPR`, `crispr`)
-    collapse to one token, so an article naming both counts once.
+    and aliases (`aliases`, a token table: `CAR-T` -> `cart-t`) collapse to one token,
+    so an article naming both counts once.
     """
     codes, lists = pd.factorize(technologies.reset_index(drop=True), use_na_sentinel=True)
     tokens = pd.Series(np.asarray(lists, dtype=object), dtype=object)
@@ -115,7 +119,7 @@ def technology_pairs(technologies: pd.Series) -> pd.DataFrame:
     per_list = pd.DataFrame(
         {
             "code": tokens.index.to_numpy(dtype="int64"),
-            "technology": technology_token(tokens).to_numpy(dtype=object),
+            "technology": technology_token(tokens, aliases).to_numpy(dtype=object),
         }
     )
     per_list = per_list.dropna().drop_duplicates()
@@ -135,12 +139,17 @@ def technology_pairs(technologies: pd.Series) -> pd.DataFrame:
 
 
 def build_publication_tables(
-    publications: pd.DataFrame, reference_year: int | None = None
+    publications: pd.DataFrame,
+    reference_year: int | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> PublicationTables:
-    """dim_publication, fact_publication_technology and the technologies articles name."""
+    """dim_publication, fact_publication_technology and the technologies articles name.
+
+    `aliases` is the technology alias token table (`alias_table`).
+    """
     articles = prepare_articles(publications)
     scores = publication_scores(articles, reference_year)
-    pairs = technology_pairs(publications["technologies"])
+    pairs = technology_pairs(publications["technologies"], aliases)
     rows = pairs["row"].to_numpy()
 
     fact = pd.DataFrame({"pmid": articles["pmid"].to_numpy()[rows]})

@@ -22,8 +22,14 @@ from sqlalchemy import Boolean, Date, Float, Integer, Text
 from sqlalchemy.types import TypeEngine
 
 from etl.errors import DataError
+from etl.extract.technologies import alias_table
 from etl.transform.checks import require_columns, require_unique
-from etl.transform.companies import METRICS, build_dim_company, build_fact_financial
+from etl.transform.companies import (
+    METRICS,
+    build_dim_company,
+    build_fact_financial,
+    stripped_sic_descriptions,
+)
 from etl.transform.company_scores import build_fact_company_score
 from etl.transform.dates import build_dim_date
 from etl.transform.publications import build_publication_tables
@@ -31,6 +37,7 @@ from etl.transform.technologies import (
     TRL_FACT_COLUMNS,
     build_dim_technology,
     build_fact_trl_prediction,
+    unknown_technology_articles,
 )
 from etl.transform.vector import TEXT
 from etl.warehouse.arrow_types import arrow_type
@@ -89,6 +96,10 @@ class TransformStats:
     articles_without_technology: int
     unknown_technologies: int  # cited by articles, absent from the TRL file
     unknown_technology_names: tuple[str, ...] = field(default_factory=tuple)
+    # Each unknown technology -> articles naming it: which aliases are worth adding.
+    unknown_technology_articles: dict[str, int] = field(default_factory=dict)
+    # Companies whose SIC description lost a reviewer's annotation.
+    sic_descriptions_stripped: int = 0
 
     def as_dict(self) -> dict[str, object]:
         stats = asdict(self)
@@ -208,21 +219,25 @@ def transform_tables(
     publications: pd.DataFrame,
     companies: pd.DataFrame,
     reference_year: int | None = None,
+    technology_aliases: Mapping[str, str] | None = None,
 ) -> TransformResult:
     """Build all eight staged tables from the readers' clean frames (ExtractResult.data).
 
     `reference_year` anchors the publication recency score; by default the newest
-    publication year in `publications` (docs/scoring.md).
+    publication year in `publications` (docs/scoring.md). `technology_aliases` is the
+    settings' `technologies.aliases` (variant -> the TRL file's technology), applied to
+    the TRL file's and the articles' technologies before they are matched.
     """
+    aliases = alias_table(technology_aliases or {})
     require_columns(trl, TRL_INPUT, "trl_predictions")
     require_columns(publications, PUBLICATION_INPUT, "pubmed_articles")
     require_columns(companies, COMPANY_INPUT, "biotech_companies")
     require_unique(publications, ["pmid"], "pubmed_articles")
     require_unique(companies, ["cik", "fiscal_year"], "biotech_companies")
 
-    fact_trl = build_fact_trl_prediction(trl)
+    fact_trl = build_fact_trl_prediction(trl, aliases)
     require_unique(fact_trl, ["technology", "forecast_year"], "trl_predictions")
-    pubs = build_publication_tables(publications, reference_year)
+    pubs = build_publication_tables(publications, reference_year, aliases)
     dim_technology = build_dim_technology(fact_trl["technology"], pubs.named)
     fact_financial = build_fact_financial(companies)
     built = {
@@ -243,19 +258,25 @@ def transform_tables(
     }
     tables = {name: conform(name, built[name]) for name in TABLE_NAMES}
 
-    unknown = dim_technology.loc[~dim_technology["in_trl_file"], "technology"]
+    unknown = unknown_technology_articles(dim_technology, pubs.named)
     stats = TransformStats(
         rows={name: len(frame) for name, frame in tables.items()},
         articles_without_technology=pubs.articles_without_technology,
         unknown_technologies=len(unknown),
-        unknown_technology_names=tuple(sorted(unknown.astype(str))),
+        unknown_technology_names=tuple(unknown),
+        unknown_technology_articles=unknown,
+        sic_descriptions_stripped=stripped_sic_descriptions(tables["dim_company"]),
     )
     logger.info(
-        "stage=transform %s articles_without_technology=%d unknown_technologies=%d",
+        "stage=transform %s articles_without_technology=%d unknown_technologies=%d "
+        "sic_descriptions_stripped=%d",
         " ".join(f"rows_{name}={count}" for name, count in stats.rows.items()),
         stats.articles_without_technology,
         stats.unknown_technologies,
+        stats.sic_descriptions_stripped,
     )
+    for name, articles in unknown.items():  # a handful of names, for the analyst
+        logger.info("stage=transform unknown_technology=%s articles=%d", name, articles)
     return TransformResult(tables, stats)
 
 

@@ -8,6 +8,7 @@ technology an article names: a name the TRL file does not know is recorded with
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -92,9 +93,16 @@ def display_names(tokens: pd.Series) -> pd.Series:
     return known.fillna(titled.astype(object)).astype(TEXT)
 
 
-def build_fact_trl_prediction(trl: pd.DataFrame) -> pd.DataFrame:
-    """One row per technology per forecast year: every horizon is kept."""
-    fact = pd.DataFrame({"technology": technology_token(trl["technology"])}, index=trl.index)
+def build_fact_trl_prediction(
+    trl: pd.DataFrame, aliases: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per technology per forecast year: every horizon is kept.
+
+    `aliases` (a token table, `alias_table`) applies here too: a TRL row spelled `CAR-T`
+    is the `cart-t` technology, and one spelled both ways for a year breaks the grain.
+    """
+    technology = technology_token(trl["technology"], aliases)
+    fact = pd.DataFrame({"technology": technology}, index=trl.index)
     for column in _TRL_INT_COLUMNS:
         fact[column] = as_int(trl[column])
     for column in _TRL_FLOAT_COLUMNS:
@@ -149,3 +157,18 @@ def build_dim_technology(trl_technologies: pd.Series, named: pd.DataFrame) -> pd
         int((~dim["in_trl_file"]).sum()),
     )
     return dim
+
+
+def unknown_technology_articles(
+    dim_technology: pd.DataFrame, named: pd.DataFrame
+) -> dict[str, int]:
+    """Technologies the TRL file does not know -> how many articles name each.
+
+    What an analyst needs to decide whether a name is an alias to add to the settings
+    (`technologies.aliases`) or a technology of its own. `named` has one row per
+    (article, technology), so a count is a number of articles.
+    """
+    unknown = dim_technology.loc[~dim_technology["in_trl_file"], "technology"]
+    counts = named.loc[named["technology"].isin(unknown), "technology"].value_counts()
+    counts = counts.reindex(unknown.to_numpy(), fill_value=0).sort_index()
+    return {str(name): int(count) for name, count in counts.items()}

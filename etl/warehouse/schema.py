@@ -125,6 +125,7 @@ dim_company = Table(
     Column("state_of_incorporation_raw", Text),
     Column("sic", SmallInteger),
     Column("sic_description", Text),  # annotation suffixes stripped
+    Column("sic_description_raw", Text),  # as given, whitespace cleaned
     Column("industry_category", Text, nullable=False),  # controlled list, else 'Other'
     Column("industry_category_raw", Text),
     Column("first_fiscal_year", SmallInteger, nullable=False),
@@ -249,6 +250,8 @@ etl_run = Table(
     Column("input_checksums", JSONB),  # per source file: sha256
     Column("table_checksums", JSONB),  # per published table: content checksum
     Column("validation_summary", JSONB),
+    # Technologies articles name that the TRL file does not: name -> articles naming it.
+    Column("unknown_technologies", JSONB),
     Column("error", Text),
     CheckConstraint("status IN ('running', 'completed', 'failed')", name="status_known"),
     info={"grain": "one row per pipeline run"},

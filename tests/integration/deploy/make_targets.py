@@ -7,7 +7,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from integration.helpers import REPO_ROOT
+from tests.integration.helpers import REPO_ROOT
 
 
 @dataclass(frozen=True)

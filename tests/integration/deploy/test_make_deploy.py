@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from integration.deploy.make_targets import run_make
-from integration.helpers import DEPLOYMENT_NAME, REPO_ROOT, Stack, compose
 from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+from tests.integration.deploy.make_targets import run_make
+from tests.integration.helpers import DEPLOYMENT_NAME, REPO_ROOT, Stack, compose
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from integration.deploy.make_targets import run_make
+
+from tests.integration.deploy.make_targets import run_make
 
 pytestmark = pytest.mark.integration
 

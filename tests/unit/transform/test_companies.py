@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etl.transform.companies import build_dim_company, build_fact_financial
+from etl.transform.companies import (
+    build_dim_company,
+    build_fact_financial,
+    stripped_sic_descriptions,
+)
 
 from .frames import companies_frame, company_record
 
@@ -32,6 +36,34 @@ def test_one_company_per_cik_with_latest_values(companies: pd.DataFrame) -> None
     assert second["sic_description"] == "Biological Products (No Diagnostic Substances)"
     assert second["industry_category"] == "Other"
     assert second["industry_category_raw"] == "Gene therapy startup"
+
+
+def test_sic_description_raw_keeps_the_reviewers_annotation() -> None:
+    frame = companies_frame(
+        [
+            company_record(1, 2020, sic_description="Pharmaceutical Preparations ✓"),
+            company_record(2, 2020, sic_description="Biological Products  ⚠ review"),
+            company_record(3, 2020, sic_description="Services-Medical Laboratories"),
+            company_record(4, 2020, sic_description="✔️ reviewed"),
+            company_record(5, 2020),
+        ]
+    )
+    dim = build_dim_company(frame)
+    assert dim["sic_description"].tolist() == [
+        "Pharmaceutical Preparations",
+        "Biological Products",
+        "Services-Medical Laboratories",
+        pd.NA,
+        pd.NA,
+    ]
+    assert dim["sic_description_raw"].tolist() == [
+        "Pharmaceutical Preparations ✓",
+        "Biological Products ⚠ review",  # whitespace cleaned, as the other _raw columns
+        "Services-Medical Laboratories",
+        "✔️ reviewed",
+        pd.NA,
+    ]
+    assert stripped_sic_descriptions(dim) == 3
 
 
 def test_nameless_company_gets_a_label() -> None:

@@ -69,6 +69,13 @@ def test_exact_row_counts_and_stats(result) -> None:
     assert result.stats.unknown_technologies == 1
     assert result.stats.unknown_technology_names == ("quantumbiology",)
     assert result.stats.as_dict()["unknown_technology_names"] == ["quantumbiology"]
+    assert result.stats.unknown_technology_articles == {"quantumbiology": 1}
+    # Both companies' latest descriptions carry an annotation: `-- check`, `(note: verify)`.
+    assert result.stats.sic_descriptions_stripped == 2
+    assert result.tables["dim_company"]["sic_description_raw"].tolist() == [
+        "Pharmaceutical Preparations -- check",
+        "Biological Products (No Diagnostic Substances) (note: verify)",
+    ]
 
 
 def test_unknown_technology_is_kept(result) -> None:

@@ -52,40 +52,43 @@ def _metadata_checks() -> set[tuple[str, str]]:
 
 
 def test_upgrade_returns_head_and_is_idempotent(pg_url: str) -> None:
-    assert upgrade(pg_url) == head_revision() == "0002"
-    assert upgrade(pg_url) == "0002"
+    assert upgrade(pg_url) == head_revision() == "0003"
+    assert upgrade(pg_url) == "0003"
 
 
 def test_migrated_database_matches_metadata(migrated_url: str) -> None:
     assert _diff(migrated_url) == []
 
 
+def _rows(url: str, sql: str, **params: object) -> list[tuple]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
 def test_check_constraints_match_metadata(migrated_url: str) -> None:
     # autogenerate does not compare CHECK constraints, so compare them by name here.
-    engine = create_engine(migrated_url, poolclass=pool.NullPool)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT c.relname, k.conname FROM pg_constraint k "
-                "JOIN pg_class c ON c.oid = k.conrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = 'warehouse' AND k.contype = 'c'"
-            )
-        ).all()
-    engine.dispose()
-    assert {(r[0], r[1]) for r in rows} == _metadata_checks()
+    rows = _rows(
+        migrated_url,
+        "SELECT c.relname, k.conname FROM pg_constraint k "
+        "JOIN pg_class c ON c.oid = k.conrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'warehouse' AND k.contype = 'c'",
+    )
+    assert set(rows) == _metadata_checks()
 
 
 def test_schemas_and_views_exist(migrated_url: str) -> None:
-    engine = create_engine(migrated_url, poolclass=pool.NullPool)
-    with engine.connect() as conn:
-        schemas = set(conn.execute(text("SELECT nspname FROM pg_namespace")).scalars())
-        views = set(
-            conn.execute(
-                text("SELECT viewname FROM pg_views WHERE schemaname = 'analytics'")
-            ).scalars()
+    schemas = {name for (name,) in _rows(migrated_url, "SELECT nspname FROM pg_namespace")}
+    views = {
+        name
+        for (name,) in _rows(
+            migrated_url, "SELECT viewname FROM pg_views WHERE schemaname = 'analytics'"
         )
-    engine.dispose()
+    }
     assert schemas >= OWN_SCHEMAS
     assert views == VIEWS
 
@@ -95,4 +98,22 @@ def test_downgrade_to_base_then_upgrade_again(migrated_url: str) -> None:
     command.downgrade(config, "base")
     assert _diff(migrated_url) != []  # the tables are gone
     assert upgrade(migrated_url) == head_revision()
+    assert _diff(migrated_url) == []
+
+
+def _columns(url: str, table: str) -> set[str]:
+    sql = (
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'warehouse' AND table_name = :table"
+    )
+    return {name for (name,) in _rows(url, sql, table=table)}
+
+
+def test_0003_adds_raw_sic_and_unknown_technologies_and_reverts(migrated_url: str) -> None:
+    assert "sic_description_raw" in _columns(migrated_url, "dim_company")
+    assert "unknown_technologies" in _columns(migrated_url, "etl_run")
+    command.downgrade(alembic_config(migrated_url), "0002")
+    assert "sic_description_raw" not in _columns(migrated_url, "dim_company")
+    assert "unknown_technologies" not in _columns(migrated_url, "etl_run")
+    assert upgrade(migrated_url) == "0003"
     assert _diff(migrated_url) == []
