@@ -53,9 +53,17 @@ def dump_published(url: str, out_dir: Path) -> Dumps:
     for table in PUBLISHED_TABLES:
         path = out_dir / f"{table.name}.csv"
         source = qualified(WAREHOUSE_SCHEMA, table.name)
-        _copy(url, f"COPY {source} TO STDOUT WITH (FORMAT csv, HEADER)", path, "wb")
+        sql = f"COPY {source} ({_columns(table.name)}) TO STDOUT WITH (FORMAT csv, HEADER)"
+        _copy(url, sql, path, "wb")
         dumps[table.name] = (path, counts[table.name])
     return dumps
+
+
+def _columns(name: str) -> str:
+    """The table's columns in the schema's order: a migrated table keeps the order its
+    columns were added in, which later revisions append to."""
+    table = next(t for t in PUBLISHED_TABLES if t.name == name)
+    return ", ".join(qi(c.name) for c in table.columns)
 
 
 def raw_copy(url: str, dumps: Dumps) -> int:
@@ -87,7 +95,7 @@ def keyed_copy(url: str, dumps: Dumps) -> int:
             plan.drop(conn)
             for name in publish_order(list(dumps)):
                 target = qualified(WAREHOUSE_SCHEMA, name)
-                sql = f"COPY {target} FROM STDIN WITH (FORMAT csv, HEADER)"
+                sql = f"COPY {target} ({_columns(name)}) FROM STDIN WITH (FORMAT csv, HEADER)"
                 _copy_on(conn, sql, dumps[name][0], "rb")
             plan.recreate(conn)
     finally:
