@@ -1,5 +1,6 @@
 """The ExtractResult of a reader, assembled from the raw table, the clean table and the
-verdicts: loaded rows, rejected rows with their raw values as JSON, nulled-field counts."""
+verdicts: loaded rows, rejected rows with their raw values as JSON, nulled-field and
+cleaned-cell counts."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import numpy as np
 import pandas as pd
 
 from etl.extract.clean_table import ParsedTable
-from etl.extract.columns import REJECTED_COLUMNS
+from etl.extract.columns import REJECTED_COLUMNS, RULES
 from etl.extract.raw_files import RawTable
 from etl.extract.result import ExtractResult
 from etl.extract.rows import select_rows
-from etl.extract.verdicts import RowRejects
+from etl.extract.verdicts import Repeats, RowRejects
 
 
 def build_result(
-    source: str, table: RawTable, parsed: ParsedTable, rejects: RowRejects
+    source: str, table: RawTable, parsed: ParsedTable, rejects: RowRejects, repeats: Repeats
 ) -> ExtractResult:
     kept = ~rejects.mask
     # Filtering copies every column (1 GB of abstracts at 1M rows): only when needed.
@@ -32,7 +33,15 @@ def build_result(
         rows_in_file=table.rows_in_file,
         blank_rows=table.blank_rows,
         nulled=nulled,
+        cleaned=cleaned_by_column(source, table.cleaned),
+        conflicting_repeats=repeats.conflicting,
     )
+
+
+def cleaned_by_column(source: str, by_header: dict[str, int]) -> dict[str, int]:
+    """Counts keyed by header, renamed to the clean column (a dropped column keeps its header)."""
+    column_of = {rule.header: rule.column for rule in RULES.get(source, ())}
+    return {column_of.get(header, header): count for header, count in by_header.items()}
 
 
 def rejected_frame(source: str, table: RawTable, rejects: RowRejects) -> pd.DataFrame:

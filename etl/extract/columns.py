@@ -110,12 +110,18 @@ RULES: dict[str, tuple[ColumnRule, ...]] = {
     "biotech_companies": BIOTECH_COMPANIES,
 }
 
-# Natural key (grain) of each clean source table; later duplicates are rejected.
+# Natural key (grain) of each clean source table. A key seen twice is an exact repeat
+# (same values in every other clean column: later rows dropped, `duplicate_row`) or a
+# conflict (all its rows rejected, `conflicting_duplicate`): see verdicts.reject_repeated_keys.
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "trl_predictions": ("technology", "forecast_year"),
     "pubmed_articles": ("pmid",),
     "biotech_companies": ("cik", "fiscal_year"),
 }
+
+# Clean columns that do not tell two rows of a key apart: how the source spelled the key
+# (the same PMID under http/https, a trailing slash, a query string...), not data.
+REPEAT_IGNORED: dict[str, tuple[str, ...]] = {"pubmed_articles": ("link",)}
 
 # Columns every rejected-rows frame carries, in this order.
 REJECTED_COLUMNS = ("source", "file", "row_number", "column", "reason", "message", "raw")

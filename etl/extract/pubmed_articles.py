@@ -13,11 +13,11 @@ from etl.config.year_ranges import YearRanges
 from etl.extract.arrow_text import arrow_text
 from etl.extract.assembly import build_result
 from etl.extract.clean_table import apply_rules
-from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, PUBMED_ARTICLES
+from etl.extract.columns import DROPPED_HEADERS, NATURAL_KEYS, PUBMED_ARTICLES, REPEAT_IGNORED
 from etl.extract.raw_files import read_source_file
 from etl.extract.result import ExtractResult, log_result
 from etl.extract.technologies import normalise_technology_list
-from etl.extract.verdicts import RowRejects, reject_duplicate_keys
+from etl.extract.verdicts import reject_repeated_keys, table_rejects
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def read_pubmed_articles(path: Path, ranges: YearRanges) -> ExtractResult:
     duplicate of its first occurrence."""
     headers = [rule.header for rule in PUBMED_ARTICLES]
     table = read_source_file(path, headers, optional=DROPPED_HEADERS.get(SOURCE, ()))
-    rejects = RowRejects(table.frame.index)
+    rejects = table_rejects(table)
     links = table.frame[LINK_HEADER]
     pmid = parse_pmid(links)
     rejects.add_value_problem(
@@ -59,8 +59,10 @@ def read_pubmed_articles(path: Path, ranges: YearRanges) -> ExtractResult:
         normalisers={"technologies": normalise_technology_list},
     )
     parsed.data.insert(0, "pmid", pmid)
-    reject_duplicate_keys(parsed.data, NATURAL_KEYS[SOURCE], rejects)
-    result = build_result(SOURCE, table, parsed, rejects)
+    repeats = reject_repeated_keys(
+        parsed.data, NATURAL_KEYS[SOURCE], rejects, REPEAT_IGNORED.get(SOURCE, ())
+    )
+    result = build_result(SOURCE, table, parsed, rejects, repeats)
     # Every loaded row has a PMID, so the key can be a plain integer.
     result.data["pmid"] = result.data["pmid"].astype("int64")
     log_result(logger, result)

@@ -25,6 +25,12 @@ class ExtractResult:
     rows_in_file: int
     blank_rows: int
     nulled: dict[str, int] = field(default_factory=dict)  # column -> fields set to null
+    # column -> cells from which characters PostgreSQL cannot store were removed, over
+    # every row of the file (rejected rows' raw values are cleaned too)
+    cleaned: dict[str, int] = field(default_factory=dict)
+    # Later rows of natural keys whose rows disagree, counted before anything is dropped:
+    # what settings.validation.max_duplicate_ratio limits (see etl.stages.extract).
+    conflicting_repeats: int = 0
 
     @property
     def reconciles(self) -> bool:
@@ -38,10 +44,11 @@ def summary(result: ExtractResult) -> str:
     """The reader's one log line, as key=value text."""
     reasons = ",".join(f"{k}:{v}" for k, v in sorted(result.rejected_by_reason().items()))
     nulled = ",".join(f"{k}:{v}" for k, v in sorted(result.nulled.items()))
+    cleaned = ",".join(f"{k}:{v}" for k, v in sorted(result.cleaned.items()))
     return (
         f"source={result.source} file={result.file} rows={result.rows_in_file} "
         f"loaded={len(result.data)} rejected={len(result.rejected)} blank={result.blank_rows} "
-        f"reasons={reasons or '-'} nulled={nulled or '-'}"
+        f"reasons={reasons or '-'} nulled={nulled or '-'} cleaned={cleaned or '-'}"
     )
 
 

@@ -37,9 +37,6 @@ logger = logging.getLogger(__name__)
 
 KIND = "source"
 DATASOURCE_NAME = "sources"
-# Added to a source frame whose natural key spans several columns, so the duplicate ratio
-# is one GX aggregate over one column. Never written anywhere.
-COMPOUND_KEY_COLUMN = "__natural_key__"
 # Columns that are not in RULES but every clean frame of that source carries.
 EXTRA_COLUMNS: dict[str, tuple[tuple[str, Kind], ...]] = {
     "pubmed_articles": (("pmid", "int"),),  # parsed from the link by the reader
@@ -57,7 +54,6 @@ STRING_STORAGE = ("mode.string_storage", "pyarrow")
 VALUE_CHECKS = (
     gxe.ExpectColumnValuesToNotBeNull,
     gxe.ExpectColumnValuesToBeBetween,
-    gxe.ExpectColumnProportionOfUniqueValuesToBeBetween,
 )
 
 _INTS = ("int8", "int16", "int32", "int64", "Int8Dtype", "Int16Dtype", "Int32Dtype", "Int64Dtype")
@@ -137,7 +133,7 @@ def source_columns(source: str) -> list[tuple[str, Kind, ColumnRule | None]]:
 def build_source_suite(
     source: str, limits: ValidationSettings, outcome: SourceOutcomeLike, years: YearRanges
 ) -> gx.ExpectationSuite:
-    """The suite of one source: presence, types, null ratio, duplicates, ranges, rejects."""
+    """The suite of one source: presence, types, null ratio, ranges, rejects."""
     return gx.ExpectationSuite(
         name=source, expectations=source_expectations(source, limits, outcome, years)
     )
@@ -188,18 +184,10 @@ def source_expectations(
                     meta=_meta("range", allowed.source),
                 )
             )
-    # Share of distinct keys among rows: 1 - that is exactly the surplus-row ratio, where
-    # "values unique, mostly" would count both rows of every duplicated pair.
-    expectations.append(
-        gxe.ExpectColumnProportionOfUniqueValuesToBeBetween(
-            column=key[0] if len(key) == 1 else COMPOUND_KEY_COLUMN,
-            min_value=1 - limits.max_duplicate_ratio,
-            severity=ERROR.gx,
-            description=f"duplicate ratio of the natural key ({', '.join(key)})",
-            meta=_meta("duplicate_ratio", "settings.validation.max_duplicate_ratio")
-            | {"natural_key": list(key)},
-        )
-    )
+    # No duplicate-ratio expectation: the clean table is unique by construction (the reader
+    # rejects every repeat), so one here could not fail. Conflicting repeats are measured
+    # on the file's rows before anything is dropped and checked once, at extraction
+    # (etl.stages.extract.check_conflicting_duplicates, settings.validation.max_duplicate_ratio).
     expectations.append(
         gxe.ExpectTableRowCountToBeBetween(
             min_value=min_loaded_rows(outcome, limits.max_rejected_ratio),
@@ -218,15 +206,11 @@ def source_expectations(
 
 
 def source_frame(source: str, data_path: str | Path) -> pd.DataFrame:
-    """The clean rows, plus a hashed natural key when the key spans several columns."""
+    """The clean rows of `source`, text columns Arrow-backed."""
     with pd.option_context(*STRING_STORAGE):
         frame = pd.read_parquet(data_path)
     # The numeric columns were converted out of Arrow; hand their buffers back to the OS.
     pa.default_memory_pool().release_unused()
-    key = list(NATURAL_KEYS[source])
-    if len(key) > 1 and set(key) <= set(frame.columns):
-        hashed = pd.util.hash_pandas_object(frame[key], index=False)
-        frame[COMPOUND_KEY_COLUMN] = hashed.to_numpy()
     return frame
 
 

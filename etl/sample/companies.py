@@ -320,7 +320,12 @@ def _inject_row_mess(table: MessyTable, unit: int) -> None:
         table,
         [
             dict,  # the same row exported twice
-            lambda v: {**v, "entityName": str(v["entityName"]).upper()},  # a restated copy
+            # exported again by another tool: padded name, year as a float
+            lambda v: {
+                **v,
+                "entityName": f" {v['entityName']} ",
+                "fiscalYear": f"{v['fiscalYear']}.0",
+            },
         ],
         small,
     )

@@ -2,7 +2,7 @@
 
 The counts use the readers' vocabulary (`ExtractResult`): rows_in_file counts data rows
 (header excluded, blank rows included) and rows_in_file = loaded + rejected + blank_rows.
-- `rejected`: reason code -> rows (`missing_pmid`, `invalid_pub_year`, `duplicate_key`...);
+- `rejected`: reason code -> rows (`missing_pmid`, `invalid_pub_year`, `duplicate_row`...);
 - `nulled`: output column -> fields holding a present but impossible value (month 13,
   TRL 10, ...) that the column rule turns into a null in a loaded row; placeholders and
   empty cells are not counted here, they are nulls from the start;

@@ -56,14 +56,17 @@ def inject_rejects(
 
 
 def inject_duplicates(table: MessyTable, variants: Sequence[RowVariant], count: int) -> None:
-    """Rows repeating the natural key of an earlier, clean, loaded row."""
+    """Exact repeats of an earlier, clean, loaded row: its natural key and, once clean,
+    its values (a variant may only respell them). The reader drops them as
+    `duplicate_row`; a repeat with different values would reject its original too
+    (`conflicting_duplicate`), which this generator does not inject."""
     originals = table.pick(max(count, len(variants)))
     last_allowed = table.base_rows - 2  # never after the last base row
     for i, original in enumerate(originals):
         values = variants[i % len(variants)](table.row(int(original)))
         # Anywhere after the original, so that it is the later of the two.
         position = int(table.rng.integers(int(original), last_allowed + 1))
-        table.add_rejected(values, "duplicate_key", position)
+        table.add_rejected(values, "duplicate_row", position)
 
 
 def inject_blanks(table: MessyTable, count: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.errors import RejectedRatioError
+from etl.errors import DataError, RejectedRatioError
+from etl.extract.columns import NATURAL_KEYS
 from etl.extract.paths import resolve_source_path
 from etl.extract.readers import READERS
 from etl.stages.context import RunContext
@@ -44,11 +45,24 @@ class SourceOutcome:
     data_path: str
     rejected_path: str
     seconds: float = 0.0
+    # column -> cells from which characters PostgreSQL cannot store were removed
+    cleaned: dict[str, int] = field(default_factory=dict)
+    # Later rows of natural keys whose rows disagree, counted on the file's rows before
+    # anything is dropped, and the limit they were read under (settings.validation).
+    conflicting_repeats: int = 0
+    max_duplicate_ratio: float = 1.0
+
+    @property
+    def counted_rows(self) -> int:
+        return self.rows_in_file - self.blank_rows
 
     @property
     def rejected_ratio(self) -> float:
-        counted = self.rows_in_file - self.blank_rows
-        return self.rejected / counted if counted else 0.0
+        return self.rejected / self.counted_rows if self.counted_rows else 0.0
+
+    @property
+    def duplicate_ratio(self) -> float:
+        return self.conflicting_repeats / self.counted_rows if self.counted_rows else 0.0
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -139,21 +153,53 @@ def extract_source(ctx: RunContext, source: str) -> SourceOutcome:
         data_path=str(data_path),
         rejected_path=str(rejected_path),
         seconds=(pd.Timestamp.now() - started).total_seconds(),
+        cleaned=dict(result.cleaned),
+        conflicting_repeats=result.conflicting_repeats,
+        max_duplicate_ratio=settings.validation.max_duplicate_ratio,
     )
     logger.info(
-        "stage=extract source=%s file=%s rows_in_file=%d loaded=%d rejected=%d blank=%d",
+        "stage=extract source=%s file=%s rows_in_file=%d loaded=%d rejected=%d blank=%d "
+        "conflicting_repeats=%d",
         source,
         path,
         outcome.rows_in_file,
         outcome.loaded,
         outcome.rejected,
         outcome.blank_rows,
+        outcome.conflicting_repeats,
     )
     return outcome
 
 
+class ConflictingDuplicatesError(DataError):
+    """Too many rows repeat a natural key with different values: the file is not one truth."""
+
+
+def check_conflicting_duplicates(outcome: SourceOutcome) -> None:
+    """Stop when conflicting repeats exceed `outcome.max_duplicate_ratio` of the file's rows.
+
+    The one duplicate check of the run (the GX suites have none: they see the clean table,
+    unique by construction). Exact repeats lose nothing and count only toward the
+    rejected-row ratio.
+    """
+    if outcome.duplicate_ratio > outcome.max_duplicate_ratio:
+        key = ",".join(NATURAL_KEYS[outcome.source])
+        raise ConflictingDuplicatesError(
+            f"file={outcome.file} source={outcome.source} problem=conflicting duplicates "
+            f"(same {key}, different values) conflicting_repeats={outcome.conflicting_repeats} "
+            f"rows={outcome.counted_rows} ratio={outcome.duplicate_ratio:.4f} "
+            f"max={outcome.max_duplicate_ratio:.4f} "
+            "(settings.validation.max_duplicate_ratio; see rejected rows conflicting_duplicate)"
+        )
+
+
 def check_rejected_ratio(outcome: SourceOutcome, max_ratio: float) -> None:
-    """Too many rejects means the file changed shape: stop rather than publish a hollow table."""
+    """Too many rejects means the file changed shape: stop rather than publish a hollow table.
+
+    Conflicting duplicates are checked first (`check_conflicting_duplicates`): the run's
+    sequence calls this one function per source once the rejected rows are recorded.
+    """
+    check_conflicting_duplicates(outcome)
     if outcome.rejected_ratio > max_ratio:
         top = sorted(outcome.rejected_by_reason.items(), key=lambda kv: -kv[1])[:3]
         reasons = ",".join(f"{reason}:{count}" for reason, count in top)

@@ -127,7 +127,10 @@ def record_run_end(url: str, ctx: RunContext, summary: RunSummary) -> None:
                 ended_at=datetime.now(UTC),
                 status=summary.status,
                 source_counts={
-                    name: {k: s[k] for k in ("rows_in_file", "loaded", "rejected", "blank_rows")}
+                    name: {
+                        k: s[k]
+                        for k in ("rows_in_file", "loaded", "rejected", "blank_rows", "cleaned")
+                    }
                     for name, s in summary.sources.items()
                 },
                 table_counts=summary.table_counts,

@@ -20,7 +20,7 @@ EXPECTED = {
         "loaded": 2970,
         "blank": 6,
         "rejected": {
-            "duplicate_key": 6,
+            "duplicate_row": 6,
             "invalid_pub_year": 6,
             "missing_pmid": 6,
             "missing_pub_year": 6,
@@ -30,7 +30,7 @@ EXPECTED = {
         "rows_in_file": 612,
         "loaded": 605,
         "blank": 2,
-        "rejected": {"duplicate_key": 2, "invalid_fiscal_year": 1, "missing_cik": 2},
+        "rejected": {"duplicate_row": 2, "invalid_fiscal_year": 1, "missing_cik": 2},
     },
 }
 DEFAULT_FILES = {

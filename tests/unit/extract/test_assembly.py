@@ -14,7 +14,7 @@ from etl.extract.assembly import build_result, raw_json
 from etl.extract.clean_table import ParsedTable
 from etl.extract.columns import REJECTED_COLUMNS
 from etl.extract.raw_files import RawTable
-from etl.extract.verdicts import RowRejects
+from etl.extract.verdicts import Repeats, RowRejects
 
 
 def test_build_result_keeps_accepted_rows_and_counts_nulls_on_them_only() -> None:
@@ -25,7 +25,7 @@ def test_build_result_keeps_accepted_rows_and_counts_nulls_on_them_only() -> Non
     parsed = ParsedTable(data=clean, nulled={"name": np.array([True, True, False])})
     rejects = RowRejects(index)
     rejects.add(np.array([False, True, False]), "bad", "Name", pd.Series(["m"], [3]))
-    result = build_result("src", table, parsed, rejects)
+    result = build_result("src", table, parsed, rejects, Repeats())
     assert result.data.to_dict(orient="list") == {"name": ["a", "c"], "row_number": [2, 4]}
     assert result.rejected.columns.tolist() == list(REJECTED_COLUMNS)
     assert result.rejected[["row_number", "reason", "raw"]].values.tolist() == [

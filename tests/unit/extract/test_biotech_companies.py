@@ -26,7 +26,8 @@ def _messy_rows() -> list[Row]:
             Revenues="",
         ),
         company_row(fiscalYear="2020", entityName="Acme Biosciences Inc"),  # 3: renamed
-        company_row(fiscalYear="2020"),  # 4: same (cik, year) as row 3
+        # 4: row 3 again, spelled otherwise: the same values once clean (an exact repeat)
+        company_row(fiscalYear="2020.0", entityName=" Acme Biosciences Inc"),
         company_row(
             cik="1000",
             Revenues="n.d.",
@@ -64,7 +65,7 @@ def test_counts_reconcile(messy: ExtractResult) -> None:
     )
     assert messy.reconciles
     assert messy.rejected_by_reason() == {
-        "duplicate_key": 1,
+        "duplicate_row": 1,
         "missing_cik": 1,
         "invalid_cik": 1,
         "invalid_fiscal_year": 1,
@@ -97,7 +98,7 @@ def test_rejected_rows_keep_file_path_in_raw(messy: ExtractResult) -> None:
     assert tuple(rejected.columns) == REJECTED_COLUMNS
     assert rejected["row_number"].tolist() == [4, 6, 7, 8]
     assert rejected["message"].tolist() == [
-        "column=cik,fiscal_year value='320193,2020' problem=duplicate of row 3",
+        "column=cik,fiscal_year value='320193,2020' problem=same values as row 3",
         "column=cik value='' problem=missing required value",
         "column=cik value='abc' problem=not a number",
         "column=fiscalYear value='1899' problem=out of range 2015..2027",

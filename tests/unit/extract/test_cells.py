@@ -83,3 +83,21 @@ def test_big_short_text_column_is_stripped_by_looking_first(
     monkeypatch.setattr(cells, "_TRIM_ALL_MAX_BYTES", 0)
     values = pd.Series([" a ", "b", "", "n.d.", "c\t"], dtype=TEXT)
     assert clean_text(values).tolist() == ["a", "b", pd.NA, pd.NA, "c"]
+
+
+def test_remove_unstorable_drops_nul_and_says_which_cells_changed() -> None:
+    values = text("Acme\x00 Bio", "plain", "\x00", None, "a\x00b\x00c")
+    cleaned, changed = cells.remove_unstorable(values)
+    assert listed(cleaned) == ["Acme Bio", "plain", "", None, "abc"]
+    assert changed.tolist() == [True, False, True, False, True]
+
+
+def test_remove_unstorable_rewrites_only_the_chunks_holding_a_nul() -> None:
+    clean_chunk = pa.array(["a", "b"], pa.large_string())
+    array = pa.chunked_array([clean_chunk, pa.array(["c\x00"], pa.large_string())])
+    values = pd.Series(pd.arrays.ArrowStringArray(array), dtype=TEXT)
+    cleaned, changed = cells.remove_unstorable(values)
+    assert listed(cleaned) == ["a", "b", "c"]
+    assert changed.tolist() == [False, False, True]
+    kept = pa.array(cleaned.array).chunk(0)
+    assert kept.buffers()[2].address == clean_chunk.buffers()[2].address  # not copied

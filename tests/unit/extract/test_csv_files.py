@@ -112,7 +112,7 @@ def test_csv_fast_and_reference_readers_agree(tmp_path: Path, newline: bytes) ->
     path.write_bytes(content.replace(b"\n", newline) + newline)  # ends with a blank line
     header = csv_files._csv_header(path)
     fast = csv_files._read_csv_arrow(path, header)
-    reference = csv_files._read_csv_c_engine(path)
+    reference = csv_files._read_csv_c_engine(path, path)
     pd.testing.assert_frame_equal(fast, reference)
     assert fast["Name"].tolist() == [" padded ", "", '"q"', "\u00c9tats \U0001f600 \x81\x9d", ""]
 
@@ -160,3 +160,48 @@ def test_rows_with_extra_fields_are_a_file_error(
     assert error.value.path == str(path)
     assert error.value.problem.startswith("malformed CSV: ")
     assert problem in error.value.problem
+
+
+def _arrow_refuses(*args: object) -> None:
+    raise pa.ArrowInvalid("forced: the reference reader must decide")
+
+
+@pytest.mark.parametrize("engine", ["arrow", "pandas-c"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        # The cut fell inside the last field: every field is there, the value is not.
+        (b"B,DE,20", ["B", "DE", "20"], "inside the last record"),
+        (b"B,DE", ["B", "DE", ""], "inside the last record"),
+        # Inside a quoted field holding a line break: an open quote up to the end.
+        (b'B,"Rhein\nland', ["B", "Rhein\nland", ""], "inside a quoted field"),
+    ],
+    ids=["last_field", "missing_fields", "open_quote"],
+)
+def test_a_record_cut_by_the_end_of_the_file_is_marked_for_both_engines(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    engine: str,
+    case: tuple[bytes, list[str], str],
+) -> None:
+    tail, last, problem = case
+    if engine == "pandas-c":
+        monkeypatch.setattr(csv_files, "_read_csv_arrow", _arrow_refuses)
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b'Name,Country,Year\nA,"FR, ""x""",2020\n' + tail)
+    table = read_source_file(path, HEADERS)
+    assert table.rows_in_file == 2
+    assert table.frame.to_numpy().tolist() == [["A", 'FR, "x"', "2020"], last]
+    assert table.truncated_row == 3
+    assert table.truncated_problem is not None and problem in table.truncated_problem
+
+
+@pytest.mark.parametrize("content", [b"A,FR,2020\n", b"A,FR,2020\r\n", b"A,FR,2020\n  "])
+def test_a_file_ending_cleanly_or_in_spaces_has_no_cut_record(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "whole.csv"
+    path.write_bytes(b"Name,Country,Year\n" + content)
+    table = read_source_file(path, HEADERS)
+    assert table.truncated_row is None
+    assert table.frame.to_numpy().tolist() == [["A", "FR", "2020"]]

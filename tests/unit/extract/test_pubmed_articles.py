@@ -20,19 +20,25 @@ from .rows import PUBMED_HEADERS, Row, pubmed_row
 ABSTRACT = 'First line, with commas.\nSecond line "quoted".'
 
 
+def _reference(**values: object) -> Row:
+    """Article 1001: numbers as text, technologies in many spellings."""
+    return pubmed_row(
+        1001,
+        {"Résumé": ABSTRACT, "Technologies": "CRISPR, Gene Therapy; crispr"},
+        Titre="Gene editing \U0001f9ec",
+        Year="2019.0",
+        Month=" 7 ",
+        TRL="TRL 4",
+        Country="\u00c9tats-Unis".encode("cp1252"),
+        **values,
+    )
+
+
 def _messy_rows() -> list[Row]:
     return [
-        # row 2: the reference article, numbers as text, technologies in many spellings
-        pubmed_row(
-            1001,
-            {"Résumé": ABSTRACT, "Technologies": "CRISPR, Gene Therapy; crispr"},
-            Titre="Gene editing \U0001f9ec",
-            Year="2019.0",
-            Month=" 7 ",
-            TRL="TRL 4",
-            Country="\u00c9tats-Unis".encode("cp1252"),
-        ),
-        pubmed_row(1001, Lien="http://pubmed.ncbi.nlm.nih.gov/1001"),  # 3: same PMID
+        _reference(),  # row 2: the reference article
+        # 3 and 6: the same article under other link spellings (exact repeats)
+        _reference(Lien="http://pubmed.ncbi.nlm.nih.gov/1001"),
         None,  # 4: blank line
         pubmed_row(
             1002,
@@ -42,7 +48,7 @@ def _messy_rows() -> list[Row]:
             Month="13",
             TRL="0",
         ),  # 5: month and TRL nulled, maturity a placeholder
-        pubmed_row(1001, Lien="  https://pubmed.ncbi.nlm.nih.gov/1001/?term=x  "),  # 6: same PMID
+        _reference(Lien="  https://pubmed.ncbi.nlm.nih.gov/1001/?term=x  "),
         pubmed_row(None, Year="1899"),  # 7: no link; missing_pmid comes first
         pubmed_row(1003, Lien="https://example.org/article/1003"),  # 8: no PMID in link
         pubmed_row(1004, Year="1899"),  # 9: impossible year
@@ -69,7 +75,7 @@ def test_counts_reconcile(messy: ExtractResult) -> None:
     )
     assert messy.reconciles
     assert messy.rejected_by_reason() == {
-        "duplicate_key": 2,
+        "duplicate_row": 2,
         "missing_pmid": 2,
         "invalid_pub_year": 1,
         "missing_pub_year": 1,
@@ -115,8 +121,8 @@ def test_rejected_rows(messy: ExtractResult, tmp_path: Path) -> None:
     assert set(rejected["file"]) == {str(tmp_path / "pubmed.csv")}
     assert rejected["row_number"].tolist() == [3, 6, 7, 8, 9, 11]
     assert rejected["reason"].tolist() == [
-        "duplicate_key",
-        "duplicate_key",
+        "duplicate_row",
+        "duplicate_row",
         "missing_pmid",
         "missing_pmid",
         "invalid_pub_year",
@@ -124,8 +130,8 @@ def test_rejected_rows(messy: ExtractResult, tmp_path: Path) -> None:
     ]
     assert rejected["column"].tolist() == [None, None, "Lien", "Lien", "Year", "Year"]
     assert rejected["message"].tolist() == [
-        "column=pmid value='1001' problem=duplicate of row 2",
-        "column=pmid value='1001' problem=duplicate of row 2",
+        "column=pmid value='1001' problem=same values as row 2",
+        "column=pmid value='1001' problem=same values as row 2",
         "column=Lien value='' problem=no PubMed id in link",
         "column=Lien value='https://example.org/article/1003' problem=no PubMed id in link",
         "column=Year value='1899' problem=out of range 2015..2026",
@@ -137,8 +143,8 @@ def test_raw_json_holds_the_raw_strings_by_header(messy: ExtractResult) -> None:
     raw = json.loads(messy.rejected.iloc[1]["raw"])
     assert list(raw) == PUBMED_HEADERS
     assert raw["Lien"] == "  https://pubmed.ncbi.nlm.nih.gov/1001/?term=x  "
-    assert raw["Year"] == "2020"
-    assert raw["Maturité"] == "40.5"
+    assert raw["Year"] == "2019.0"
+    assert raw["Month"] == " 7 "
 
 
 def test_one_key_value_log_line(make_file: MakeFile, caplog: pytest.LogCaptureFixture) -> None:
@@ -148,8 +154,8 @@ def test_one_key_value_log_line(make_file: MakeFile, caplog: pytest.LogCaptureFi
     lines = [r.getMessage() for r in caplog.records if r.name == "etl.extract.pubmed_articles"]
     assert lines == [
         f"source=pubmed_articles file={path} rows=12 loaded=4 rejected=6 blank=2 "
-        "reasons=duplicate_key:2,invalid_pub_year:1,missing_pmid:2,missing_pub_year:1 "
-        "nulled=maturity:1,pub_month:2,trl:1"
+        "reasons=duplicate_row:2,invalid_pub_year:1,missing_pmid:2,missing_pub_year:1 "
+        "nulled=maturity:1,pub_month:2,trl:1 cleaned=-"
     ]
 
 
@@ -158,7 +164,13 @@ def _portable_rows() -> list[Row]:
     return [
         pubmed_row(1, Year="2019.0", TRL="TRL 4", Country="\u00c9tats-Unis"),
         None,
-        pubmed_row(1, Lien="http://pubmed.ncbi.nlm.nih.gov/1"),
+        pubmed_row(
+            1,
+            Lien="http://pubmed.ncbi.nlm.nih.gov/1",
+            Year="2019",
+            TRL="4",
+            Country="\u00c9tats-Unis",
+        ),
         pubmed_row(2, {"Résumé": ABSTRACT}, Month="13"),
         pubmed_row(None),
     ]
@@ -176,7 +188,7 @@ def test_every_format_gives_the_csv_result(make_file: MakeFile, name: str) -> No
     columns = ["row_number", "column", "reason", "message", "raw"]
     pd.testing.assert_frame_equal(result.rejected[columns], expected.rejected[columns])
     assert (result.rows_in_file, result.blank_rows, result.nulled) == (5, 1, {"pub_month": 1})
-    assert result.rejected_by_reason() == {"duplicate_key": 1, "missing_pmid": 1}
+    assert result.rejected_by_reason() == {"duplicate_row": 1, "missing_pmid": 1}
     assert result.data["country"].tolist() == ["\u00c9tats-Unis", "France"]
 
 

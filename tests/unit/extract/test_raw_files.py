@@ -56,3 +56,21 @@ def test_unsupported_extension_and_missing_file(tmp_path: Path) -> None:
         read_source_file(path, HEADERS)
     with pytest.raises(SourceFileError, match=r"absent\.csv problem=missing file"):
         read_source_file(tmp_path / "absent.csv", HEADERS)
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx", "parquet"])
+def test_nul_is_removed_from_every_cell_and_counted_per_column(
+    tmp_path: Path, extension: str
+) -> None:
+    # xlsx carries NUL as Excel's `_x0000_` escape (openpyxl refuses a raw NUL in a cell).
+    nul = "_x0000_" if extension == "xlsx" else "\x00"
+    rows = [
+        {"Name": f"Ac{nul}me", "Country": f"F{nul}R", "Year": f"20{nul}20"},
+        {"Name": "B", "Country": nul, "Year": "2021"},
+        {"Name": nul, "Country": nul, "Year": nul},  # blank once clean
+    ]
+    path = write_table(tmp_path / f"data.{extension}", HEADERS, rows)
+    table = read_source_file(path, HEADERS)
+    assert table.frame.to_numpy().tolist() == [["Acme", "FR", "2020"], ["B", "", "2021"]]
+    assert table.cleaned == {"Name": 2, "Country": 3, "Year": 2}
+    assert (table.rows_in_file, table.blank_rows) == (3, 1)

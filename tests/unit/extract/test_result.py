@@ -11,7 +11,9 @@ import pytest
 from etl.extract.result import ExtractResult, log_result, summary
 
 
-def _result(reasons: list[str], nulled: dict[str, int]) -> ExtractResult:
+def _result(
+    reasons: list[str], nulled: dict[str, int], cleaned: dict[str, int] | None = None
+) -> ExtractResult:
     return ExtractResult(
         source="src",
         file=Path("raw/f.csv"),
@@ -20,15 +22,16 @@ def _result(reasons: list[str], nulled: dict[str, int]) -> ExtractResult:
         rows_in_file=2 + len(reasons) + 1,
         blank_rows=1,
         nulled=nulled,
+        cleaned=cleaned or {},
     )
 
 
 def test_summary_is_key_value_with_sorted_reasons_and_nulls() -> None:
-    result = _result(["missing_x", "bad_y", "bad_y"], {"z": 2, "a": 1})
+    result = _result(["missing_x", "bad_y", "bad_y"], {"z": 2, "a": 1}, {"t": 3, "b": 1})
     assert result.reconciles
     assert summary(result) == (
         "source=src file=raw/f.csv rows=6 loaded=2 rejected=3 blank=1 "
-        "reasons=bad_y:2,missing_x:1 nulled=a:1,z:2"
+        "reasons=bad_y:2,missing_x:1 nulled=a:1,z:2 cleaned=b:1,t:3"
     )
 
 
@@ -39,5 +42,5 @@ def test_log_result_writes_the_summary_with_dashes_for_nothing(
     with caplog.at_level(logging.INFO, logger="test_result"):
         log_result(logger, _result([], {}))
     assert [r.getMessage() for r in caplog.records] == [
-        "source=src file=raw/f.csv rows=3 loaded=2 rejected=0 blank=1 reasons=- nulled=-"
+        "source=src file=raw/f.csv rows=3 loaded=2 rejected=0 blank=1 reasons=- nulled=- cleaned=-"
     ]

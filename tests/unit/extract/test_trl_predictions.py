@@ -22,7 +22,8 @@ def _messy_rows() -> list[Row]:
         trl_row(Technology=" crispr", Year="2028.0"),  # 4
         trl_row(Technology="crispr", Year=2030),  # 5
         None,  # 6: blank sheet row
-        trl_row(Technology="CRISPR", Year="2026"),  # 7: same (technology, year) as row 2
+        # 7: row 2 again, spelled otherwise: the same values once clean (an exact repeat)
+        trl_row(Technology="crispr", Year="2026.0", Current_TRL="4", Predicted_TRL="3.70"),
         trl_row(Technology="Gene Therapy", Current_Year="1899"),  # 8: current year nulled
         trl_row(Technology="gene_therapy", Year="2027", Current_TRL="0"),  # 9: impossible TRL
         trl_row(Technology=""),  # 10: no technology
@@ -52,7 +53,7 @@ def test_counts_reconcile(messy: ExtractResult) -> None:
     )
     assert messy.reconciles
     assert messy.rejected_by_reason() == {
-        "duplicate_key": 1,
+        "duplicate_row": 1,
         "invalid_current_trl": 1,
         "missing_technology": 1,
         "missing_predicted_trl": 1,
@@ -92,7 +93,7 @@ def test_rejected_rows(messy: ExtractResult) -> None:
     assert tuple(rejected.columns) == REJECTED_COLUMNS
     assert rejected["row_number"].tolist() == [7, 9, 10, 11]
     assert rejected["message"].tolist() == [
-        "column=technology,forecast_year value='crispr,2026' problem=duplicate of row 2",
+        "column=technology,forecast_year value='crispr,2026' problem=same values as row 2",
         "column=Current_TRL value='0' problem=out of range 1..9",
         "column=Technology value='' problem=missing required value",
         "column=Predicted_TRL value='N/A' problem=missing required value",

@@ -53,7 +53,9 @@ def test_clean_sources_pass_every_expectation(
     for name, suite in suites.items():
         assert failures(suite) == {}, name
         checks = {r.check for r in suite.results}
-        assert {"column_present", "null_ratio", "duplicate_ratio", "rejected_ratio"} <= checks
+        assert {"column_present", "null_ratio", "rejected_ratio"} <= checks
+        # Duplicates are checked once, at extraction, on the file's rows: not here.
+        assert "duplicate_ratio" not in checks
         # One presence and one type expectation per clean column.
         columns = len(source_columns(name))
         assert sum(r.check == "column_present" for r in suite.results) == columns
@@ -88,13 +90,6 @@ def _as_int(column: str) -> Callable[[pd.DataFrame], None]:
     return mutate
 
 
-def _duplicate(columns: list[str], row: int, of: int) -> Callable[[pd.DataFrame], None]:
-    def mutate(frame: pd.DataFrame) -> None:
-        frame.loc[row, columns] = frame.loc[of, columns].to_numpy()
-
-    return mutate
-
-
 # (source, mutation, failed (check, column) -> (severity, unexpected_count, observed))
 # The frames hold 20 rows, so one row is 5%.
 CASES = {
@@ -117,16 +112,6 @@ CASES = {
         "pubmed_articles",
         _set("pub_year", [0, 1], None),
         {("null_ratio", "pub_year"): ("error", 2, None)},
-    ),
-    "duplicate_pmid": (
-        "pubmed_articles",
-        _set("pmid", [1], 1),
-        {("duplicate_ratio", "pmid"): ("error", None, 0.95)},
-    ),
-    "duplicate_compound_key": (
-        "biotech_companies",
-        _duplicate(["cik", "fiscal_year"], 1, 0),
-        {("duplicate_ratio", "__natural_key__"): ("error", None, 0.95)},
     ),
     "year_below_settings_min": (
         "pubmed_articles",
@@ -217,15 +202,16 @@ def test_null_ratio_at_the_limit_passes_and_threshold_comes_from_settings(
     assert null_check.unexpected_count == 2
 
 
-def test_duplicate_ratio_under_one_percent_passes(
+def test_no_source_suite_checks_duplicates_on_the_deduplicated_table(
     limits: ValidationSettings, make_frame: Callable, write_source: Callable
 ) -> None:
-    frame = make_frame("pubmed_articles", rows=200)
-    frame.loc[1, "pmid"] = 1  # one surplus row in 200: 0.5%
+    # The reader already rejected every repeat: a uniqueness check here could not fail
+    # (etl.stages.extract.check_conflicting_duplicates measures them before dropping).
+    frame = make_frame("pubmed_articles", rows=20)
+    frame.loc[1:10, "pmid"] = 1  # half the rows share a key: still no duplicate check
     suite = run(limits, {"pubmed_articles": write_source("pubmed_articles", frame)})
-    [dup] = [r for r in suite["pubmed_articles"].results if r.check == "duplicate_ratio"]
-    assert dup.success
-    assert dup.observed_value == pytest.approx(0.995)
+    assert failures(suite["pubmed_articles"]) == {}
+    assert "duplicate_ratio" not in {r.check for r in suite["pubmed_articles"].results}
 
 
 @pytest.mark.parametrize(

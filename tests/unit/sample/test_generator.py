@@ -208,7 +208,7 @@ def test_trl_mess_can_be_injected(tmp_path: Path) -> None:
     trl = manifest.sources["trl_predictions"]
     assert trl.loaded == 100
     assert trl.rejected == {
-        "duplicate_key": 2,
+        "duplicate_row": 2,
         "invalid_current_trl": 1,
         "invalid_forecast_year": 1,
         "missing_predicted_trl": 1,
@@ -310,7 +310,7 @@ def test_pubmed_rejects_are_where_the_manifest_says(
             assert row[link] != rows[first_seen[match.group(1)] - 2][link]
         elif match:
             first_seen[match.group(1)] = number
-    assert repeats == entry.mess_rows["duplicate_key"]
+    assert repeats == entry.mess_rows["duplicate_row"]
 
 
 def test_companies_csv_shows_every_kind_of_mess(csv_sample: tuple[Path, SampleManifest]) -> None:
