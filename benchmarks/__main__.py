@@ -14,6 +14,7 @@ from pathlib import Path
 from benchmarks.pipeline import run_bench
 from benchmarks.report import log_report, write_report
 from etl.cli.errors import EXIT_CONFIG_OR_DATA
+from etl.cli.progress import StageProgress
 from etl.config.settings import load_settings
 from etl.errors import EtlError
 from etl.logs import configure_logging
@@ -50,14 +51,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG_OR_DATA) from None
     configure_logging(settings.log_level)
-    report = run_bench(
-        settings,
-        server_url,
-        publications=args.publications,
-        companies=args.companies,
-        source_format=args.source_format,
-        with_to_sql=args.to_sql,
-    )
+    with StageProgress() as display:
+        report = run_bench(
+            settings,
+            server_url,
+            publications=args.publications,
+            companies=args.companies,
+            source_format=args.source_format,
+            with_to_sql=args.to_sql,
+            display=display,
+        )
     path = write_report(report, args.out)
     figures = report.as_dict()
     log_report(figures, path)

@@ -19,7 +19,14 @@ def test_bench_reports_every_stage_and_every_baseline(pg_url: str, tmp_path: Pat
     result = subprocess.run(
         [*command, "--out", str(out)],
         cwd=ROOT,
-        env={**os.environ, "ABI_WAREHOUSE_URL": pg_url},
+        # A terminal, as Rich recognises one: the stages are drawn as bars on stderr.
+        env={
+            **os.environ,
+            "ABI_WAREHOUSE_URL": pg_url,
+            "TTY_COMPATIBLE": "1",
+            "TTY_INTERACTIVE": "1",
+            "COLUMNS": "120",
+        },
         capture_output=True,
         text=True,
         timeout=600,
@@ -42,6 +49,8 @@ def test_bench_reports_every_stage_and_every_baseline(pg_url: str, tmp_path: Pat
     assert figures["reload_over_raw_copy"] > 0
     assert figures["peak_rss_mb"] > 0
     assert "bench=summary" in result.stderr
+    for bar in ("extract", "validate", "raw_copy_floor", f"{loaded:,} rows"):
+        assert bar in result.stderr, bar
 
 
 def test_bench_without_a_warehouse_url_says_so_in_one_line(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from etl.flows.artifacts import ARTIFACT_KEYS
 from etl.stages import load as load_stage
 from etl.stages import transform as transform_stage
 from etl.stages.standard import run_standard
+from tests.unit.conftest import sample_manifest_counts
 
 # The pipeline summary's stage table, in run order.
 STAGE_NAMES = ("extraction", "transformation", "load", "validation", "publish")
@@ -83,8 +84,11 @@ def test_flow_publishes_the_sample_with_five_artifacts(warehouse, sample_counts)
     extraction = {row["source"]: row for row in json.loads(found["extraction-summary"].data)}
     assert extraction["pubmed_articles"]["loaded"] == sample_counts["loaded"]["pubmed_articles"]
     assert extraction["biotech_companies"]["rejected"] == 5
-    assert "| dim_publication | 2970 |" in found["transformation-summary"].data
-    assert "| fact_financial | 605 |" in found["loading-summary"].data
+    published = sample_counts["published"]
+    assert f"| dim_publication | {published['dim_publication']} |" in (
+        found["transformation-summary"].data
+    )
+    assert f"| fact_financial | {published['fact_financial']} |" in found["loading-summary"].data
     assert "errors: 0" in found["validation-summary"].data
     assert "status: completed" in found["pipeline-summary"].data
     stage_rows = [
@@ -100,7 +104,7 @@ def test_flow_publishes_the_sample_with_five_artifacts(warehouse, sample_counts)
 
 
 def test_transient_load_failure_is_retried(
-    warehouse, fast_retries, monkeypatch: pytest.MonkeyPatch
+    warehouse, sample_counts, fast_retries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = load_stage.write_staging
     calls: list[int] = []
@@ -117,7 +121,8 @@ def test_transient_load_failure_is_retried(
     assert len(calls) == 2
     (write,) = [r for n, r in task_runs(flow_run_id(state)).items() if n.startswith("write_st")]
     assert write.run_count == 2
-    assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_financial") == 605
+    financials = warehouse.scalar("SELECT count(*) FROM warehouse.fact_financial")
+    assert financials == sample_counts["published"]["fact_financial"]
 
 
 def test_data_error_fails_at_once(warehouse, fast_retries, broken_raw_dir: Path) -> None:
@@ -175,7 +180,8 @@ def test_notifications_arrive_for_success_and_failure(
     success, failure = bodies
     assert success["flow_run_id"] == str(flow_run_id(ok))
     assert success["state"] == "Completed"
-    assert success["counts"]["fact_financial"] == 605
+    published = sample_manifest_counts()["published"]
+    assert success["counts"]["fact_financial"] == published["fact_financial"]
     assert success["duration_seconds"] > 0
     assert success["ui_url"].endswith(f"/runs/flow-run/{flow_run_id(ok)}")
     assert failure["state"] == "Failed"
