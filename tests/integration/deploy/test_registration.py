@@ -62,6 +62,7 @@ def test_deployment_runs_the_code_baked_into_the_image(deployment: dict[str, Any
         "config_path": None,
         "raw_dir": None,
         "skip_validation": False,
+        "allow_shrink": False,
     }
 
 

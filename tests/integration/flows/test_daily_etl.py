@@ -43,6 +43,7 @@ def test_run_was_executed_by_a_stack_worker(completed_run: dict[str, Any]) -> No
         "config_path": None,
         "raw_dir": None,
         "skip_validation": False,
+        "allow_shrink": False,
     }
 
 

@@ -1,0 +1,57 @@
+"""`abi-etl validate`: the data-quality suites on demand, on today's files and staged tables."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import create_engine, inspect, pool
+
+from etl.cli.errors import one_line_errors
+from etl.config.settings import SOURCE_NAMES, load_settings
+from etl.errors import DataQualityError, EtlError
+from etl.logs import configure_logging
+from etl.quality.validate import run_quality
+from etl.stages.context import new_run_context
+from etl.stages.extract import extract_source
+from etl.warehouse.schema import STAGING_SCHEMA
+
+logger = logging.getLogger(__name__)
+
+
+def _require_staging(url: str) -> None:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        tables = inspect(engine).get_table_names(schema=STAGING_SCHEMA)
+    finally:
+        engine.dispose()
+    if not tables:
+        raise EtlError(f"schema={STAGING_SCHEMA} problem=no staged tables; run the pipeline first")
+
+
+@one_line_errors
+def validate(
+    config: Annotated[Path | None, typer.Option("--config", help="YAML settings file.")] = None,
+) -> None:
+    """Exit 0 when no error-level expectation fails; print the summary as JSON."""
+    settings = load_settings(config)
+    configure_logging(settings.log_level)
+    url = settings.require_warehouse_url()
+    _require_staging(url)
+    ctx = new_run_context(settings, "standard")
+    outcomes = {source: extract_source(ctx, source) for source in SOURCE_NAMES}
+    report = run_quality(
+        settings, outcomes, url, years=ctx.year_ranges, run_id=ctx.run_id, raise_on_error=False
+    )
+    typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    logger.info(
+        "event=validated errors=%d warnings=%d data_docs=%s",
+        len(report.errors),
+        len(report.warnings),
+        report.data_docs_path,
+    )
+    if report.errors:
+        raise DataQualityError(f"failed_expectations={len(report.errors)}")

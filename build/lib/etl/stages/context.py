@@ -1,0 +1,56 @@
+"""What a run carries from stage to stage: ids, settings and its own scratch folder."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from etl.config.settings import Settings
+from etl.config.year_ranges import YearRanges, year_ranges
+
+Mode = Literal["prefect", "standard"]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    run_id: str
+    settings: Settings
+    mode: Mode
+    skip_validation: bool
+    started_at: datetime
+    flow_run_id: str | None = None
+    # Let the volume guard's finding through as a warning (an intended shrink).
+    allow_shrink: bool = False
+
+    @property
+    def run_dir(self) -> Path:
+        """Run-scoped folder for the Parquet files stages hand to each other."""
+        return self.settings.paths.staging_dir / self.run_id
+
+    @property
+    def year_ranges(self) -> YearRanges:
+        """The years this run accepts: up to the year it started in."""
+        return year_ranges(self.settings.validation, self.started_at.year)
+
+    def stage_dir(self, stage: str) -> Path:
+        path = self.run_dir / stage
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def new_run_context(
+    settings: Settings,
+    mode: Mode,
+    skip_validation: bool = False,
+    flow_run_id: str | None = None,
+    allow_shrink: bool = False,
+) -> RunContext:
+    started_at = datetime.now(UTC)
+    # Sortable by time, unique across concurrent runs.
+    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return RunContext(
+        run_id, settings, mode, skip_validation, started_at, flow_run_id, allow_shrink
+    )

@@ -1,0 +1,143 @@
+"""The run's own record: `etl_run` (one row per run) and `etl_rejected_row`.
+
+Written outside the publish transaction on purpose: a failed run must leave its trace
+(status, error, rejects) even though the published tables stay as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import create_engine, delete, insert, pool, update
+from sqlalchemy.engine import Connection
+
+from etl.stages.context import RunContext
+from etl.stages.extract import SourceOutcome
+from etl.stages.summary import RunSummary
+from etl.warehouse.migrate import upgrade
+from etl.warehouse.schema import etl_rejected_row, etl_run
+from etl.warehouse.write import copy_batches
+
+logger = logging.getLogger(__name__)
+
+_REJECTED_TARGET = f"{etl_rejected_row.schema}.{etl_rejected_row.name}"
+_REJECTED_COLUMNS = [
+    "run_id",
+    "source",
+    "file",
+    "row_number",
+    "column_name",
+    "reason",
+    "message",
+    "raw",
+]
+
+
+@contextmanager
+def _transaction(url: str) -> Iterator[Connection]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def record_run_start(url: str, ctx: RunContext) -> None:
+    # The run row must be writable before anything else, so the schema comes first.
+    upgrade(url)
+    with _transaction(url) as conn:
+        conn.execute(
+            insert(etl_run).values(
+                run_id=ctx.run_id,
+                flow_run_id=ctx.flow_run_id,
+                mode=ctx.mode,
+                started_at=ctx.started_at,
+                status="running",
+                skip_validation=ctx.skip_validation,
+                allow_shrink=ctx.allow_shrink,
+            )
+        )
+
+
+def prune_run_log(url: str, ctx: RunContext) -> int:
+    """Delete the runs that started more than `retention.run_log_days` before this one,
+    with their rejected rows (ON DELETE CASCADE); a run still marked running is kept."""
+    days = ctx.settings.retention.run_log_days
+    cutoff = ctx.started_at - timedelta(days=days)
+    with _transaction(url) as conn:
+        pruned = conn.execute(
+            delete(etl_run).where(etl_run.c.started_at < cutoff, etl_run.c.status != "running")
+        ).rowcount
+    logger.info(
+        "event=run_log_pruned run_id=%s runs=%d older_than_days=%d", ctx.run_id, pruned, days
+    )
+    return pruned
+
+
+def _rejected_batch(ctx: RunContext, outcome: SourceOutcome) -> pa.Table:
+    table = pq.read_table(outcome.rejected_path)
+    rows = table.num_rows
+    return pa.table(
+        {
+            "run_id": pa.array([ctx.run_id] * rows, pa.string()),
+            "source": table["source"].cast(pa.string()),
+            "file": table["file"].cast(pa.string()),
+            "row_number": table["row_number"].cast(pa.int64()),
+            "column_name": table["column"].cast(pa.string()),
+            "reason": table["reason"].cast(pa.string()),
+            "message": table["message"].cast(pa.string()),
+            "raw": table["raw"].cast(pa.string()),
+        }
+    )
+
+
+def record_rejected_rows(url: str, ctx: RunContext, outcomes: Mapping[str, SourceOutcome]) -> int:
+    batches = [_rejected_batch(ctx, o) for o in outcomes.values() if o.rejected]
+    if not batches:
+        return 0
+    with _transaction(url) as conn:
+        rows = copy_batches(conn, _REJECTED_TARGET, _REJECTED_COLUMNS, iter(batches), fmt="csv")
+    logger.info("event=rejected_rows_recorded run_id=%s rows=%d", ctx.run_id, rows)
+    return rows
+
+
+def unknown_technologies(summary: RunSummary) -> dict[str, int] | None:
+    """Technology -> articles naming it, for those the TRL file does not know.
+
+    None when the run stopped before the transform knew them; `{}` when there were none.
+    """
+    transformed = summary.stages.get("transformation")
+    if transformed is None:
+        return None
+    return dict(transformed.details.get("unknown_technology_articles", {}))
+
+
+def record_run_end(url: str, ctx: RunContext, summary: RunSummary) -> None:
+    with _transaction(url) as conn:
+        conn.execute(
+            update(etl_run)
+            .where(etl_run.c.run_id == ctx.run_id)
+            .values(
+                ended_at=datetime.now(UTC),
+                status=summary.status,
+                source_counts={
+                    name: {
+                        k: s[k]
+                        for k in ("rows_in_file", "loaded", "rejected", "blank_rows", "cleaned")
+                    }
+                    for name, s in summary.sources.items()
+                },
+                table_counts=summary.table_counts,
+                input_checksums={name: s["sha256"] for name, s in summary.sources.items()},
+                table_checksums=summary.table_checksums,
+                validation_summary=summary.validation or None,
+                unknown_technologies=unknown_technologies(summary),
+                error=summary.error,
+            )
+        )

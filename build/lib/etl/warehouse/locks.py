@@ -1,0 +1,114 @@
+"""Advisory locks that serialise the runs loading one warehouse: one way to take them.
+
+Two locks, one pattern. The session-level LOAD_LOCK is held by a run from its write to
+staging until its publish has committed: staging is shared, so a second run waits instead
+of rewriting it under the first one's audit or publish. The transaction-level
+PUBLISH_LOCK is taken inside the publish transaction itself, so that nothing else ever
+publishes at the same time, whatever called it.
+
+Both wait inside PostgreSQL under `lock_timeout` (no polling loop: the waiter is queued
+and woken by the server the moment the holder lets go), and a wait that runs out is a
+TransientError naming the lock, so that the stage's retry policy decides what happens next.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from psycopg2 import errors as pg_errors
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from etl.errors import TransientError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AdvisoryLock:
+    name: str
+    key: int
+    holder: str  # who holds it, for the message of a wait that ran out
+
+
+LOAD_LOCK = AdvisoryLock("load", 0x4142494C, "another load is running")  # "ABIL"
+PUBLISH_LOCK = AdvisoryLock("publish", 0x41424950, "another run is publishing")  # "ABIP"
+
+
+@contextmanager
+def naming_lock_waits(waiter: str, timeout_s: float | None = None) -> Iterator[None]:
+    """Turn a wait that ran out of `lock_timeout` into a TransientError naming the waiter.
+
+    PostgreSQL only says "canceling statement due to lock timeout"; the run's error must
+    say what was waiting, so that an operator knows which session to look for.
+    """
+    try:
+        yield
+    except OperationalError as exc:
+        if isinstance(exc.orig, pg_errors.LockNotAvailable):
+            waited = (
+                f"{timeout_s:.1f}s" if timeout_s is not None else "database.lock_timeout_seconds"
+            )
+            raise TransientError(f"{waiter}; gave up after {waited}") from exc
+        raise
+
+
+def _wait_for(conn: Connection, lock: AdvisoryLock, function: str, timeout_s: float) -> None:
+    """Take `lock` with `function` inside the caller's open transaction."""
+    conn.execute(text(f"SET LOCAL lock_timeout = '{max(1, int(timeout_s * 1000))}ms'"))
+    started = time.perf_counter()
+    waiter = f"lock={lock.name} key={lock.key} problem={lock.holder}"
+    with naming_lock_waits(waiter, timeout_s):
+        conn.execute(text(f"SELECT {function}(:key)"), {"key": lock.key})
+    # The statements that follow in the transaction keep no lock_timeout of ours.
+    conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+    logger.info(
+        "event=lock_acquired lock=%s key=%d waited_seconds=%.2f",
+        lock.name,
+        lock.key,
+        time.perf_counter() - started,
+    )
+
+
+def take_transaction_lock(conn: Connection, lock: AdvisoryLock, timeout_s: float) -> None:
+    """Take `lock` until the end of the transaction `conn` is in."""
+    _wait_for(conn, lock, "pg_advisory_xact_lock", timeout_s)
+
+
+@contextmanager
+def hold_session_lock(conn: Connection, lock: AdvisoryLock, timeout_s: float) -> Iterator[None]:
+    """Hold `lock` on `conn`'s session for the duration of the block.
+
+    `conn` must not be in a transaction: the lock is taken in a short transaction of its
+    own and outlives it. If the connection dies, PostgreSQL releases the lock with it.
+    """
+    with conn.begin():
+        _wait_for(conn, lock, "pg_advisory_lock", timeout_s)
+    try:
+        yield
+    except BaseException:
+        # The block's error is the one to report. If it killed the connection, the
+        # server has released the lock with the session; say so, and re-raise the cause.
+        try:
+            release_session_lock(conn, lock)
+        except DBAPIError as unlock_error:
+            logger.warning(
+                "event=lock_release_failed lock=%s key=%d error=%s",
+                lock.name,
+                lock.key,
+                type(unlock_error.orig).__name__,
+            )
+        raise
+    release_session_lock(conn, lock)
+
+
+def release_session_lock(conn: Connection, lock: AdvisoryLock) -> None:
+    released = conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock.key}).scalar()
+    conn.commit()
+    if not released:
+        raise RuntimeError(f"lock={lock.name} key={lock.key} problem=not held by this session")
