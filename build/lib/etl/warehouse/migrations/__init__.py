@@ -1,1 +1,0 @@
-"""Alembic migration environment of the warehouse (see etl.warehouse.migrate)."""
