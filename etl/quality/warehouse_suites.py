@@ -119,8 +119,6 @@ def table_bounds(name: str, years: YearRanges) -> list[Bounds]:
         bound = years[column]
         return Bounds(column, bound.minimum, bound.maximum, severity, bound.source)
 
-    fiscal = year
-
     def percent(column: str) -> Bounds:
         return Bounds(column, 0, 100, ERROR, "scale 0..100")
 
@@ -139,7 +137,7 @@ def table_bounds(name: str, years: YearRanges) -> list[Bounds]:
             Bounds("pub_month", 1, 12, ERROR, "calendar months 1..12"),
             percent("maturity"),
         ],
-        "dim_company": [fiscal("first_fiscal_year"), fiscal("last_fiscal_year")],
+        "dim_company": [year("first_fiscal_year"), year("last_fiscal_year")],
         "fact_trl_prediction": [
             year("forecast_year"),
             # The assessment year, not a key: worth a look, not a block.
@@ -147,8 +145,8 @@ def table_bounds(name: str, years: YearRanges) -> list[Bounds]:
             percent("confidence_pct"),
         ],
         "fact_publication_technology": [year("pub_year")],
-        "fact_financial": [fiscal("fiscal_year"), percent("data_completeness")],
-        "fact_company_score": [fiscal("fiscal_year")],
+        "fact_financial": [year("fiscal_year"), percent("data_completeness")],
+        "fact_company_score": [year("fiscal_year")],
     }
     return bounds + per_table.get(name, [])
 

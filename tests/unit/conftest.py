@@ -1,7 +1,6 @@
 """Fixtures for tests that run the pipeline: the committed sample, a fresh warehouse."""
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +9,8 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import create_engine, text
 
 from etl.warehouse.checksum import checksums
+from tests.support.sample_files import COMPANIES, SAMPLE_DIR, sample_copy
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 MANIFEST = SAMPLE_DIR / "sample_manifest.json"
 
 
@@ -50,9 +49,8 @@ def pipeline_env(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.fixture
 def broken_raw_dir(tmp_path: Path) -> Path:
     """The sample with the companies file missing its `cik` column."""
-    raw = tmp_path / "raw"
-    shutil.copytree(SAMPLE_DIR, raw)
-    path = raw / "abi_targeted_biotech_dataset_2019_2025.csv"
+    raw = sample_copy(tmp_path)
+    path = raw / COMPANIES
     lines = path.read_bytes().split(b"\n")
     lines[0] = lines[0].replace(b"cik,", b"cikk,", 1)
     path.write_bytes(b"\n".join(lines))

@@ -3,7 +3,6 @@ publishing, the flow run fails, and the warehouse stays as it was."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,21 +10,17 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 from etl.flows.abi_etl_flow import abi_etl_pipeline
-from tests.unit.conftest import SAMPLE_DIR
+from tests.support.sample_files import COMPANIES, SAMPLE_DIR, cut_file, sample_copy
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-
-COMPANIES = "abi_targeted_biotech_dataset_2019_2025.csv"
 
 
 def test_failed_audit_fails_the_flow_and_publishes_nothing(warehouse, tmp_path: Path) -> None:
     assert abi_etl_pipeline(return_state=True).is_completed()
     before = warehouse.checksums()
     # A companies file cut at 40% of its bytes: the volume guard fails the audit.
-    raw = tmp_path / "raw-today"
-    shutil.copytree(SAMPLE_DIR, raw)
-    data = (raw / COMPANIES).read_bytes()
-    (raw / COMPANIES).write_bytes(data[: int(len(data) * 0.4)])
+    raw = sample_copy(tmp_path, "raw-today")
+    cut_file(SAMPLE_DIR / COMPANIES, raw / COMPANIES, 0.4)
 
     state = abi_etl_pipeline(raw_dir=str(raw), return_state=True)
     assert state.is_failed()

@@ -1,6 +1,5 @@
 """Real files gone wrong, through the pipeline: conflicting repeats, a cut copy, NUL bytes."""
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,20 +12,7 @@ from etl.extract.raw_files import read_text_frame
 from etl.stages.extract import ConflictingDuplicatesError
 from etl.stages.standard import run_standard
 from tests.support.clock import run_year_ranges
-from tests.unit.conftest import SAMPLE_DIR
-
-COMPANIES = "abi_targeted_biotech_dataset_2019_2025.csv"
-FILES = {
-    "trl_predictions": "realistic_trl_predictions.xlsx",
-    "pubmed_articles": "pubmed_articles_2015_2025_mergeds.xlsx",
-    "biotech_companies": COMPANIES,
-}
-
-
-def _sample_copy(tmp_path: Path) -> Path:
-    raw = tmp_path / "raw"
-    shutil.copytree(SAMPLE_DIR, raw)
-    return raw
+from tests.support.sample_files import COMPANIES, FILES, SAMPLE_DIR, cut_file, sample_copy
 
 
 def test_conflicting_duplicates_over_the_limit_stop_the_run_before_publish(
@@ -34,7 +20,7 @@ def test_conflicting_duplicates_over_the_limit_stop_the_run_before_publish(
 ) -> None:
     run_standard(load_settings())
     before = warehouse.checksums()
-    raw = _sample_copy(tmp_path)
+    raw = sample_copy(tmp_path)
     path = raw / COMPANIES
     # Read and written back byte for byte (the file mixes UTF-8 and cp1252).
     text = {"encoding": "utf-8", "dtype": str, "keep_default_na": False}
@@ -64,9 +50,8 @@ def test_conflicting_duplicates_over_the_limit_stop_the_run_before_publish(
 
 def test_a_copy_cut_mid_record_rejects_its_last_row_only(tmp_path: Path) -> None:
     whole = read_biotech_companies(SAMPLE_DIR / COMPANIES, run_year_ranges())
-    content = (SAMPLE_DIR / COMPANIES).read_bytes()
     cut = tmp_path / COMPANIES
-    cut.write_bytes(content[: int(len(content) * 0.4)])
+    cut_file(SAMPLE_DIR / COMPANIES, cut, 0.4)
     assert not cut.read_bytes().endswith((b"\n", b"\r"))
     result = read_biotech_companies(cut, run_year_ranges())
     last = result.rows_in_file + 1  # the header is row 1
@@ -117,7 +102,7 @@ def test_nul_in_every_text_cell_is_removed_and_counted_and_nothing_is_lost(
 ) -> None:
     run_standard(load_settings())
     clean = warehouse.checksums()
-    raw = _sample_copy(tmp_path)
+    raw = sample_copy(tmp_path)
     expected = _with_nul(raw, extension)
     summary = run_standard(load_settings(raw_dir=raw))
     assert summary.status == "completed"
