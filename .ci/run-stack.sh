@@ -23,6 +23,9 @@ export PYTHON_IMAGE="${PYTHON_IMAGE:-abi-local/python:3.11-bookworm}"
 export POSTGRES_IMAGE="${POSTGRES_IMAGE:-abi-local/postgres:15-bookworm}"
 # The tests must fail, never skip, when the stack or the browser is missing.
 export ABI_REQUIRE_STACK=1
+# Every notice of the stack goes to the integration tests' webhook receiver, which
+# listens on the host's Docker bridge (tests/integration/conftest.py: stack_webhook).
+export ABI_NOTIFICATIONS__WEBHOOK_URL="http://host.docker.internal:${ABI_IT_WEBHOOK_PORT:-18090}/hook"
 
 ci_started=$EPOCHREALTIME
 stack_touched=0

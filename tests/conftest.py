@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import email
 import email.policy
-import http.server
-import json
 import os
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +27,7 @@ from tests.support.postgres import (
     fresh_database,
     throwaway_server,
 )
+from tests.support.receivers import HttpReceiver, http_receiver_on
 
 TEST_DATABASE_ENV = "ABI_TEST_DATABASE_URL"
 
@@ -62,44 +60,10 @@ def pg_url(pg_server: URL) -> Iterator[str]:
 # and an SMTP server (aiosmtpd) that records messages.
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]]
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        body = json.loads(self.rfile.read(length) or b"null")
-        self.server.received.append(  # type: ignore[attr-defined]
-            {"path": self.path, "headers": dict(self.headers), "body": body}
-        )
-        self.send_response(self.server.status)  # type: ignore[attr-defined]
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
-        return
-
-
-@dataclass
-class HttpReceiver:
-    url: str
-    server: http.server.ThreadingHTTPServer
-
-    @property
-    def received(self) -> list[dict[str, Any]]:
-        return self.server.received  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def http_receiver() -> Iterator[HttpReceiver]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.received = []  # type: ignore[attr-defined]
-    server.status = 200  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield HttpReceiver(f"http://127.0.0.1:{server.server_address[1]}/hook", server)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_receiver_on("127.0.0.1") as receiver:
+        yield receiver
 
 
 @dataclass

@@ -5,7 +5,10 @@ credentials of the stack's .env (the shell environment wins, as in Compose):
 
 - the Prefect API at http://127.0.0.1:${PREFECT_PORT}/api, basic auth
   ${PREFECT_AUTH_USER}:${PREFECT_AUTH_PASSWORD};
-- the warehouse at 127.0.0.1:${WAREHOUSE_PORT}, as the ETL role or the BI role.
+- the warehouse at 127.0.0.1:${WAREHOUSE_PORT}, as the ETL role or the BI role;
+- a real webhook receiver the stack posts its notices to: the stack must have been
+  started with ABI_NOTIFICATIONS__WEBHOOK_URL=http://host.docker.internal:18090/hook
+  (CI exports it; any port works), the receiver listens on the host's Docker bridge.
 
 Without a reachable stack the tests are skipped, unless ABI_REQUIRE_STACK=1 (set by
 `make test-integration` and CI) turns that into a failure. When a test fails, the
@@ -21,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -32,9 +36,14 @@ from tests.integration.helpers import (
     SAMPLE_DIR,
     Stack,
     compose,
+    docker_bridge_address,
     read_env_file,
     trigger_and_wait,
 )
+from tests.support.receivers import HttpReceiver, http_receiver_on
+
+# The name docker-compose.yml maps to the host (extra_hosts: host-gateway).
+WEBHOOK_HOST = "host.docker.internal"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -56,10 +65,30 @@ def stack() -> Stack:
         except httpx.HTTPError as exc:
             problem = f"Prefect API at {stack.api_url} unreachable ({exc}): run `make up` first"
     if problem:
-        if os.environ.get("ABI_REQUIRE_STACK") == "1":
-            pytest.fail(problem)
-        pytest.skip(problem)
+        _unavailable(problem)
     return stack
+
+
+def _unavailable(problem: str) -> None:
+    if os.environ.get("ABI_REQUIRE_STACK") == "1":
+        pytest.fail(problem)
+    pytest.skip(problem)
+
+
+@pytest.fixture(scope="session")
+def stack_webhook(stack: Stack) -> Iterator[HttpReceiver]:
+    """The receiver of every notice the stack sends: the flow's hooks (from the worker)
+    and the automations (from the server). Started before the session's first run."""
+    configured = urlsplit(stack.get("ABI_NOTIFICATIONS__WEBHOOK_URL"))
+    if configured.hostname != WEBHOOK_HOST or not configured.port:
+        _unavailable(
+            "the stack posts no notices to the tests: set ABI_NOTIFICATIONS__WEBHOOK_URL="
+            f"http://{WEBHOOK_HOST}:18090/hook in .env (or the shell), then `make deploy`"
+        )
+    with http_receiver_on(
+        docker_bridge_address(), configured.port, public_host=WEBHOOK_HOST
+    ) as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +130,7 @@ def runs() -> Runs:
 
 
 @pytest.fixture(scope="session")
-def completed_run(api: httpx.Client, runs: Runs) -> dict[str, Any]:
+def completed_run(api: httpx.Client, runs: Runs, stack_webhook: HttpReceiver) -> dict[str, Any]:
     """The first run of the session, once finished, whatever its state (tests assert it)."""
     run = trigger_and_wait(api)
     runs.started.append(run)

@@ -141,6 +141,43 @@ def compose(*args: str, timeout: float = 600, check: bool = True) -> subprocess.
     )
 
 
+def docker_bridge_address() -> str:
+    """The host's address on Docker's default bridge, which `host-gateway` names."""
+    out = subprocess.run(
+        [
+            "docker",
+            "network",
+            "inspect",
+            "bridge",
+            "--format",
+            "{{(index .IPAM.Config 0).Gateway}}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def is_notice_of(flow_run_id: str, source: str = "flow"):
+    """Predicate for HttpReceiver.wait_for: a notice about this flow run, sent by the
+    flow's own hooks (source "flow") or by a server automation ("automation"), whose
+    text carries the run's UI link."""
+
+    def matches(record: dict[str, Any]) -> bool:
+        body = record["body"]
+        if not isinstance(body, dict):
+            return False
+        if source == "automation":
+            return body.get("source") == "prefect-automation" and flow_run_id in str(
+                body.get("body")
+            )
+        return body.get("flow_run_id") == flow_run_id
+
+    return matches
+
+
 def run_sql(engine: Engine, sql: str, **params: Any) -> list[Any]:
     with engine.connect() as conn:
         return list(conn.execute(text(sql), params))

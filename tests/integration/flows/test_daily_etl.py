@@ -13,7 +13,13 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.integration.helpers import assert_completed, run_sql, trigger_and_wait
+from tests.integration.helpers import (
+    assert_completed,
+    is_notice_of,
+    run_sql,
+    trigger_and_wait,
+)
+from tests.support.receivers import HttpReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +40,19 @@ TABLE_OF_SOURCE = {
 
 def test_run_completes(completed_run: dict[str, Any]) -> None:
     assert_completed(completed_run)
+
+
+def test_success_notice_reaches_the_webhook(
+    completed_run: dict[str, Any], stack_webhook: HttpReceiver, sample_manifest: dict[str, Any]
+) -> None:
+    """The flow's own hook posts one success notice, with the counts and a UI link."""
+    assert_completed(completed_run)
+    notices = stack_webhook.wait_for(is_notice_of(completed_run["id"]), timeout_s=30, settle_s=2)
+    assert [n["body"]["event"] for n in notices] == ["success"]
+    body = notices[0]["body"]
+    expected = sample_manifest["sources"]["pubmed_articles"]["loaded"]
+    assert body["counts"]["dim_publication"] == expected
+    assert body["ui_url"].endswith(f"/runs/flow-run/{completed_run['id']}")
 
 
 def test_run_was_executed_by_a_stack_worker(completed_run: dict[str, Any]) -> None:
