@@ -1,6 +1,7 @@
 """What `abi-etl register` (the register service) leaves on the Prefect server.
 
-Also: registering again changes nothing, and the API refuses anonymous requests.
+Also: registering again changes nothing. Authentication, ports and users:
+tests/integration/security/.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from tests.integration.helpers import (
     REPO_ROOT,
     WORK_POOL,
     WORK_QUEUE,
-    Stack,
     compose,
     count,
     read_deployment,
@@ -116,41 +116,3 @@ def test_registering_again_changes_nothing(api: httpx.Client) -> None:
         done = compose("run", "--rm", "--no-deps", "-T", "register", check=False, timeout=600)
         assert done.returncode == 0, f"register #{attempt} failed:\n{done.stdout}\n{done.stderr}"
         assert _inventory(api) == before, f"register #{attempt} changed the server"
-
-
-def test_api_refuses_requests_without_credentials(stack: Stack) -> None:
-    body = {"limit": 1}
-    anonymous = httpx.post(f"{stack.api_url}/flows/filter", json=body, timeout=10)
-    assert anonymous.status_code == 401
-    wrong = httpx.post(
-        f"{stack.api_url}/flows/filter", json=body, auth=("admin", "not-the-password"), timeout=10
-    )
-    assert wrong.status_code == 401
-    right = httpx.post(f"{stack.api_url}/flows/filter", json=body, auth=stack.auth, timeout=10)
-    assert right.status_code == 200
-    # The health probe stays open (container healthchecks), and tells nothing.
-    assert httpx.get(f"{stack.api_url}/health", timeout=10).status_code == 200
-    settings = httpx.get(f"{stack.ui_url}/ui-settings", timeout=10).json()
-    assert settings["auth"] == "BASIC"
-
-
-def _published_ports() -> list[dict[str, Any]]:
-    done = compose("ps", "--format", "json", timeout=60)
-    text = done.stdout.strip()
-    services = (
-        json.loads(text) if text.startswith("[") else [json.loads(x) for x in text.splitlines()]
-    )
-    return [p for s in services for p in (s.get("Publishers") or []) if p.get("PublishedPort")]
-
-
-def test_ports_are_published_on_localhost_only(stack: Stack) -> None:
-    published = _published_ports()
-    assert published, "no published port at all?"
-    assert {p["URL"] for p in published} == {"127.0.0.1"}, published
-    assert {p["TargetPort"] for p in published} == {4200, 5432}
-
-
-@pytest.mark.parametrize("service", ["prefect-server", "worker"])
-def test_python_services_run_as_non_root(stack: Stack, service: str) -> None:
-    done = compose("exec", "-T", service, "id", "-u", timeout=60)
-    assert done.stdout.strip() == "10001"
