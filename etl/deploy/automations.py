@@ -1,6 +1,6 @@
 """Automations that alert when a run of the scheduled deployment goes wrong.
 
-Two automations, one per kind of trigger, created or updated by name:
+Three automations, created or updated by name:
 
 - "<deployment>: run crashed" (reactive): a flow run of the deployment enters Crashed.
   Failed and TimedOut runs are left to the flow's own hooks, which send a richer notice
@@ -10,8 +10,19 @@ Two automations, one per kind of trigger, created or updated by name:
 - "<deployment>: run late" (proactive): a flow run of the deployment became Late and
   no worker picked it up (no Pending/Running/... event) within `late_after`: no
   worker online, pool or queue paused, wrong queue. Nothing in-process can report that.
+- "<deployment>: run unresponsive" (proactive): zombie detection. A flow run beats every
+  PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds; when neither another heartbeat nor a
+  terminal state follows a heartbeat within ZOMBIE_MISSED_BEATS beats, the run's process
+  is gone (worker killed, container or machine lost) and the automation sets the run
+  Crashed, which the "run crashed" automation then reports, once.
 
-Each sends through every configured notification block (etl.deploy.notifications);
+Against false positives (PrefectHQ/prefect#18653, #20887, a run that completed marked
+Crashed afterwards): terminal states end the wait as heartbeats do; the window is five
+beats, not one, so a slow beat or a busy server is no death; and the state change is
+never forced, so Prefect's orchestration refuses it for a run already in a terminal
+state (Completed, Failed, Cancelled), even when a late heartbeat opened a last window.
+
+The first two send through every configured notification block (etl.deploy.notifications);
 with none configured it does nothing but still records its triggers in the UI
 (Automations, Event feed), and the log says so.
 """
@@ -24,8 +35,10 @@ from typing import Literal
 from uuid import UUID
 
 from prefect.client.orchestration import PrefectClient
-from prefect.events.actions import DoNothing, SendNotification
+from prefect.client.schemas.objects import StateType
+from prefect.events.actions import ChangeFlowRunState, DoNothing, SendNotification
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+from prefect.settings import get_current_settings
 
 from etl.deploy.notifications import SavedBlock
 
@@ -47,6 +60,20 @@ PICKED_UP_EVENTS = frozenset(
         "prefect.flow-run.Scheduled",
     }
 )
+HEARTBEAT_EVENT = "prefect.flow-run.heartbeat"
+# What ends the wait for the next heartbeat: the run beat again, or it is over.
+ALIVE_OR_DONE_EVENTS = frozenset(
+    {
+        HEARTBEAT_EVENT,
+        "prefect.flow-run.Completed",
+        "prefect.flow-run.Failed",
+        "prefect.flow-run.Crashed",
+        "prefect.flow-run.Cancelled",
+    }
+)
+# Beats a run may miss before it counts as dead: 5 x 30 s by default, so a killed run is
+# Crashed 2.5 to 3 min later and one slow beat never is.
+ZOMBIE_MISSED_BEATS = 5
 TAGS = ["abi-etl"]
 
 SUBJECT = "abi-etl: {{ deployment.name }} run {{ flow_run.name }} is {{ flow_run.state.name }}"
@@ -61,11 +88,31 @@ Open it in the Prefect UI: {{ flow_run|ui_url }}
 Outcome = Literal["created", "updated", "unchanged"]
 
 
-def automation_names(deployment_name: str) -> tuple[str, str]:
+def automation_names(deployment_name: str) -> tuple[str, str, str]:
     return (
         f"abi-etl {deployment_name}: run crashed",
         f"abi-etl {deployment_name}: run late",
+        f"abi-etl {deployment_name}: run unresponsive",
     )
+
+
+def flow_heartbeat_seconds() -> int:
+    """Seconds between flow-run heartbeats, as the flow runs of this stack emit them.
+
+    Read from Prefect's settings (PREFECT_FLOWS_HEARTBEAT_FREQUENCY), which the stack
+    gives the register job and the workers alike.
+    """
+    seconds = get_current_settings().flows.heartbeat_frequency
+    if seconds is None:
+        raise ValueError(
+            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY is off: flow runs would send no heartbeat "
+            "and a run whose worker dies would stay Running forever; set it (>= 30)"
+        )
+    return seconds
+
+
+def zombie_window(heartbeat_seconds: int) -> timedelta:
+    return timedelta(seconds=ZOMBIE_MISSED_BEATS * heartbeat_seconds)
 
 
 def retired_automation_names(deployment_name: str) -> tuple[str, ...]:
@@ -84,9 +131,12 @@ def build_automations(
     deployment_name: str,
     blocks: list[SavedBlock],
     late_after: timedelta = DEFAULT_LATE_AFTER,
+    heartbeat_seconds: int = 30,
 ) -> list[AutomationCore]:
     """The desired automations for one deployment, as plain models (not yet saved)."""
-    crashed_name, late_name = automation_names(deployment_name)
+    crashed_name, late_name, zombie_name = automation_names(deployment_name)
+    window = zombie_window(heartbeat_seconds)
+    window_s = int(window.total_seconds())
     flow_runs = {"prefect.resource.id": "prefect.flow-run.*"}
     of_deployment = {
         "prefect.resource.role": "deployment",
@@ -129,6 +179,37 @@ def build_automations(
                 within=late_after,
             ),
             actions=_actions(blocks),
+        ),
+        AutomationCore(
+            name=zombie_name,
+            description=f"A run of {deployment_name} sent no heartbeat for {window_s} s "
+            f"({ZOMBIE_MISSED_BEATS} beats of {heartbeat_seconds} s) and did not end: its "
+            "process is gone. Sets it Crashed (never a run already finished); "
+            f'"{crashed_name}" then notifies. Managed by `abi-etl register`.',
+            enabled=True,
+            tags=TAGS,
+            trigger=EventTrigger(
+                match=flow_runs,
+                match_related=of_deployment,
+                after={HEARTBEAT_EVENT},
+                expect=set(ALIVE_OR_DONE_EVENTS),
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=window,
+            ),
+            actions=[
+                ChangeFlowRunState(
+                    state=StateType.CRASHED,
+                    name="Crashed",
+                    message=f"No heartbeat for {window_s} s (flow runs beat every "
+                    f"{heartbeat_seconds} s): the run's process is gone (worker killed, "
+                    "container or machine lost). Marked Crashed by the automation "
+                    f'"{zombie_name}"; its etl_run row is marked crashed by the next run.',
+                    # Never forced: Prefect refuses Crashed for a run already finished.
+                    force=False,
+                )
+            ],
         ),
     ]
 

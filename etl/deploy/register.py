@@ -18,6 +18,7 @@ from etl.deploy.automations import (
     build_automations,
     delete_retired_automations,
     ensure_automation,
+    flow_heartbeat_seconds,
 )
 from etl.deploy.deployments import deployment_id, run_prefect_deploy
 from etl.deploy.notifications import ensure_notification_blocks
@@ -89,7 +90,11 @@ async def _register(settings: Settings, options: RegistrationOptions) -> Registr
 
         scheduled_id = await deployment_id(client, scheduled.full_name)
         for automation in build_automations(
-            scheduled_id, scheduled.name, blocks, late_after=options.late_after
+            scheduled_id,
+            scheduled.name,
+            blocks,
+            late_after=options.late_after,
+            heartbeat_seconds=flow_heartbeat_seconds(),
         ):
             report.automations[automation.name] = await ensure_automation(client, automation)
         for name in await delete_retired_automations(client, scheduled.name):

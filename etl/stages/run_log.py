@@ -2,6 +2,10 @@
 
 Written outside the publish transaction on purpose: a failed run must leave its trace
 (status, error, rejects) even though the published tables stay as they were.
+
+A run whose process dies (SIGKILL, lost container) records nothing; so each run holds
+its run lock (etl.warehouse.locks) on a connection of its own while it runs, and every
+run marks `crashed` the `running` rows whose lock nobody holds any more.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import create_engine, delete, insert, pool, update
+from sqlalchemy import create_engine, delete, func, insert, pool, select, update
 from sqlalchemy.engine import Connection
 
 from etl.stages.context import RunContext
 from etl.stages.extract import SourceOutcome
 from etl.stages.summary import RunSummary
+from etl.warehouse.locks import run_lock_is_free, take_run_lock
 from etl.warehouse.migrate import upgrade
 from etl.warehouse.schema import etl_rejected_row, etl_run
 from etl.warehouse.write import copy_batches
@@ -46,6 +51,64 @@ def _transaction(url: str) -> Iterator[Connection]:
             yield conn
     finally:
         engine.dispose()
+
+
+CRASHED_ERROR = (
+    "crashed: the run's process ended without recording an outcome (killed, or its "
+    "container or machine lost); found by run {finder} because no session held its run lock"
+)
+
+
+@contextmanager
+def holding_run_lock(url: str, ctx: RunContext) -> Iterator[None]:
+    """Hold the run's lock on a connection of its own for the duration of the block.
+
+    Taken before the run's row exists, so that no other run ever sees the row `running`
+    without its lock. Closing the connection (or the process dying) releases it.
+    """
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            take_run_lock(conn, ctx.run_id)
+            yield
+    finally:
+        engine.dispose()
+
+
+def mark_crashed_runs(url: str, ctx: RunContext) -> list[str]:
+    """Mark `crashed` the other runs still `running` whose run lock no session holds.
+
+    Their process died without recording an outcome; `running` would otherwise stay
+    forever. A row whose holder is alive is left alone; a row its own run settles
+    meanwhile keeps that run's outcome (the update re-reads its status).
+    """
+    with _transaction(url) as conn:
+        candidates = conn.execute(
+            select(etl_run.c.run_id).where(
+                etl_run.c.status == "running", etl_run.c.run_id != ctx.run_id
+            )
+        ).scalars()
+        # Few rows (normally none): one probe each, so no lock is probed for a settled run.
+        dead = [run_id for run_id in candidates.all() if run_lock_is_free(conn, run_id)]
+        if not dead:
+            return []
+        crashed = (
+            conn.execute(
+                update(etl_run)
+                .where(etl_run.c.run_id.in_(dead), etl_run.c.status == "running")
+                .values(
+                    status="crashed",
+                    ended_at=func.now(),
+                    error=CRASHED_ERROR.format(finder=ctx.run_id),
+                )
+                .returning(etl_run.c.run_id)
+            )
+            .scalars()
+            .all()
+        )
+    for run_id in crashed:
+        logger.warning("event=run_marked_crashed run_id=%s found_by=%s", run_id, ctx.run_id)
+    return sorted(crashed)
 
 
 def record_run_start(url: str, ctx: RunContext) -> None:

@@ -33,31 +33,35 @@ def run_pipeline(ctx: RunContext, caller: StageCaller, reporter: Reporter) -> Ru
     """Extract, transform, write, audit, publish; record the run whatever happens."""
     url = ctx.settings.require_warehouse_url()
     summary = RunSummary(run_id=ctx.run_id, mode=ctx.mode)
-    run_log.record_run_start(url, ctx)
-    try:
-        run_log.prune_run_log(url, ctx)
-        _run_stages(ctx, caller, reporter, summary)
-        # The run's Parquet files are only worth keeping to inspect a failure.
-        shutil.rmtree(ctx.run_dir)
-        # A run whose inputs cannot be archived is reported failed (the error says the
-        # data is published) rather than completed without its archive.
-        archive.archive_run(ctx.settings, ctx.run_id, summary.sources)
-        summary.status = "completed"
-    except BaseException as error:
-        summary.status = "failed"
-        summary.error = f"{type(error).__name__}: {error}"
-        raise
-    finally:
-        summary.peak_rss_mb = peak_rss_mb()
-        run_log.record_run_end(url, ctx, summary)
-        reporter.pipeline(summary)
-        logger.info(
-            "event=run_end run_id=%s mode=%s status=%s peak_rss_mb=%.0f",
-            ctx.run_id,
-            ctx.mode,
-            summary.status,
-            summary.peak_rss_mb,
-        )
+    # The run lock says this run is alive; it outlives record_run_end, so the row is
+    # never `running` without it.
+    with run_log.holding_run_lock(url, ctx):
+        run_log.record_run_start(url, ctx)
+        try:
+            run_log.mark_crashed_runs(url, ctx)
+            run_log.prune_run_log(url, ctx)
+            _run_stages(ctx, caller, reporter, summary)
+            # The run's Parquet files are only worth keeping to inspect a failure.
+            shutil.rmtree(ctx.run_dir)
+            # A run whose inputs cannot be archived is reported failed (the error says the
+            # data is published) rather than completed without its archive.
+            archive.archive_run(ctx.settings, ctx.run_id, summary.sources)
+            summary.status = "completed"
+        except BaseException as error:
+            summary.status = "failed"
+            summary.error = f"{type(error).__name__}: {error}"
+            raise
+        finally:
+            summary.peak_rss_mb = peak_rss_mb()
+            run_log.record_run_end(url, ctx, summary)
+            reporter.pipeline(summary)
+            logger.info(
+                "event=run_end run_id=%s mode=%s status=%s peak_rss_mb=%.0f",
+                ctx.run_id,
+                ctx.mode,
+                summary.status,
+                summary.peak_rss_mb,
+            )
     return summary
 
 

@@ -1,14 +1,20 @@
-"""Advisory locks that serialise the runs loading one warehouse: one way to take them.
+"""Advisory locks that serialise the runs loading one warehouse, and mark a run alive.
 
-Two locks, one pattern. The session-level LOAD_LOCK is held by a run from its write to
-staging until its publish has committed: staging is shared, so a second run waits instead
-of rewriting it under the first one's audit or publish. The transaction-level
-PUBLISH_LOCK is taken inside the publish transaction itself, so that nothing else ever
-publishes at the same time, whatever called it.
+Two locks serialise the loads, one pattern. The session-level LOAD_LOCK is held by a run
+from its write to staging until its publish has committed: staging is shared, so a second
+run waits instead of rewriting it under the first one's audit or publish. The
+transaction-level PUBLISH_LOCK is taken inside the publish transaction itself, so that
+nothing else ever publishes at the same time, whatever called it.
 
 Both wait inside PostgreSQL under `lock_timeout` (no polling loop: the waiter is queued
 and woken by the server the moment the holder lets go), and a wait that runs out is a
 TransientError naming the lock, so that the stage's retry policy decides what happens next.
+
+A third lock marks a run alive: each run holds its own RUN lock (keyed by its run id, in
+the two-int key space: no bigint key above can collide with it) on a session of its own
+for as long as it runs. Its `etl_run` row says `running` only while that lock is held; a
+process that dies (SIGKILL, lost container) drops its session and so the lock, and the
+next run finds the row's lock free and marks it crashed (etl.stages.run_log).
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ class AdvisoryLock:
 
 LOAD_LOCK = AdvisoryLock("load", 0x4142494C, "another load is running")  # "ABIL"
 PUBLISH_LOCK = AdvisoryLock("publish", 0x41424950, "another run is publishing")  # "ABIP"
+# First half of a run's lock key (pg_advisory_lock(int4, int4)); the second is
+# hashtext(run_id). A collision only delays the crash finding for one row.
+RUN_LOCK_NAMESPACE = 0x41424952  # "ABIR"
+_RUN_KEY = "(:namespace, hashtext(:run_id))"
 
 
 @contextmanager
@@ -112,3 +122,33 @@ def release_session_lock(conn: Connection, lock: AdvisoryLock) -> None:
     conn.commit()
     if not released:
         raise RuntimeError(f"lock={lock.name} key={lock.key} problem=not held by this session")
+
+
+def take_run_lock(conn: Connection, run_id: str) -> None:
+    """Take run `run_id`'s lock on `conn`'s session; it lasts until the session ends.
+
+    A run id is new, so the lock is free: finding it held means a second process claims
+    the same run, which is a bug, not a wait.
+    """
+    with conn.begin():
+        taken = conn.execute(
+            text(f"SELECT pg_try_advisory_lock{_RUN_KEY}"),
+            {"namespace": RUN_LOCK_NAMESPACE, "run_id": run_id},
+        ).scalar()
+    if not taken:
+        raise RuntimeError(f"lock=run run_id={run_id} problem=held by another session")
+    logger.info("event=lock_acquired lock=run run_id=%s", run_id)
+
+
+def run_lock_is_free(conn: Connection, run_id: str) -> bool:
+    """Whether no session holds run `run_id`'s lock, i.e. its process is gone.
+
+    Probes with a transaction-level lock, so the probe itself holds nothing once the
+    caller's transaction ends; a run whose lock is held stays untouched.
+    """
+    return bool(
+        conn.execute(
+            text(f"SELECT pg_try_advisory_xact_lock{_RUN_KEY}"),
+            {"namespace": RUN_LOCK_NAMESPACE, "run_id": run_id},
+        ).scalar()
+    )

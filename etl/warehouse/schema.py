@@ -242,7 +242,8 @@ etl_run = Table(
     Column("mode", Text, nullable=False),  # prefect | standard
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True)),
-    Column("status", Text, nullable=False),  # running | completed | failed
+    # running (its run holds the run's advisory lock) | completed | failed | crashed
+    Column("status", Text, nullable=False),
     Column("skip_validation", Boolean, nullable=False, server_default="false"),
     Column("allow_shrink", Boolean, nullable=False, server_default="false"),
     Column("source_counts", JSONB),  # per source: rows_in_file, loaded, rejected, blank
@@ -253,7 +254,7 @@ etl_run = Table(
     # Technologies articles name that the TRL file does not: name -> articles naming it.
     Column("unknown_technologies", JSONB),
     Column("error", Text),
-    CheckConstraint("status IN ('running', 'completed', 'failed')", name="status_known"),
+    CheckConstraint("status IN ('running', 'completed', 'failed', 'crashed')", name="status_known"),
     info={"grain": "one row per pipeline run"},
 )
 

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import URL, text
 from sqlalchemy.engine import Engine
 
+from etl.warehouse.checksum import checksums
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_FILE = REPO_ROOT / ".env"
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
@@ -112,15 +114,20 @@ def wait_for_terminal_state(
         time.sleep(3)
 
 
-def trigger_and_wait(api: httpx.Client) -> dict[str, Any]:
-    """Start a run of daily-etl now through the API; return it once it has finished."""
+def trigger_run(api: httpx.Client) -> str:
+    """Start a run of daily-etl now through the API; return its flow run id."""
     deployment = read_deployment(api)
     created = api.post(
         f"/deployments/{deployment['id']}/create_flow_run",
         json={"tags": ["integration-test"]},
     )
     created.raise_for_status()
-    return wait_for_terminal_state(api, created.json()["id"])
+    return created.json()["id"]
+
+
+def trigger_and_wait(api: httpx.Client) -> dict[str, Any]:
+    """Start a run of daily-etl now through the API; return it once it has finished."""
+    return wait_for_terminal_state(api, trigger_run(api))
 
 
 def assert_completed(run: dict[str, Any]) -> None:
@@ -181,3 +188,14 @@ def is_notice_of(flow_run_id: str, source: str = "flow"):
 def run_sql(engine: Engine, sql: str, **params: Any) -> list[Any]:
     with engine.connect() as conn:
         return list(conn.execute(text(sql), params))
+
+
+def service_containers(service: str) -> list[str]:
+    """Ids of the running containers of one service of this Compose project."""
+    return compose("ps", "-q", service).stdout.split()
+
+
+def published_checksums(engine: Engine) -> dict[str, dict[str, object]]:
+    """Content checksum and rows of every published table, in one snapshot."""
+    with engine.connect() as conn:
+        return {name: c.as_dict() for name, c in checksums(conn).items()}

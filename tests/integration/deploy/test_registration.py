@@ -17,6 +17,7 @@ from tests.integration.helpers import (
     REPO_ROOT,
     WORK_POOL,
     WORK_QUEUE,
+    Stack,
     compose,
     count,
     read_deployment,
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.integration
 AUTOMATIONS = (
     "abi-etl daily-etl: run crashed",
     "abi-etl daily-etl: run late",
+    "abi-etl daily-etl: run unresponsive",
 )
 
 
@@ -80,7 +82,9 @@ def test_a_worker_is_online(api: httpx.Client) -> None:
     assert online, f"no ONLINE worker in {WORK_POOL}: {workers.json()}"
 
 
-def test_automations_watch_the_deployment(api: httpx.Client, deployment: dict[str, Any]) -> None:
+def test_automations_watch_the_deployment(
+    api: httpx.Client, deployment: dict[str, Any], stack: Stack
+) -> None:
     automations = api.post("/automations/filter", json={}).raise_for_status().json()
     by_name = {a["name"]: a for a in automations}
     for name in AUTOMATIONS:
@@ -93,6 +97,19 @@ def test_automations_watch_the_deployment(api: httpx.Client, deployment: dict[st
     late = by_name[AUTOMATIONS[1]]["trigger"]
     assert late["posture"] == "Proactive"
     assert late["after"] == ["prefect.flow-run.Late"]
+    zombie = by_name[AUTOMATIONS[2]]
+    assert zombie["trigger"]["after"] == ["prefect.flow-run.heartbeat"]
+    assert "prefect.flow-run.Completed" in zombie["trigger"]["expect"]
+    assert zombie["trigger"]["for_each"] == ["prefect.resource.id"]
+    # 5 beats of PREFECT_FLOWS_HEARTBEAT_FREQUENCY (30 s in the stack by default)
+    heartbeat_s = int(stack.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30"))
+    assert zombie["trigger"]["within"] == 5 * heartbeat_s
+    [action] = zombie["actions"]
+    assert (action["type"], action["state"], action["force"]) == (
+        "change-flow-run-state",
+        "CRASHED",
+        False,
+    )
 
 
 def _inventory(api: httpx.Client) -> dict[str, Any]:
@@ -116,3 +133,5 @@ def test_registering_again_changes_nothing(api: httpx.Client) -> None:
         done = compose("run", "--rm", "--no-deps", "-T", "register", check=False, timeout=600)
         assert done.returncode == 0, f"register #{attempt} failed:\n{done.stdout}\n{done.stderr}"
         assert _inventory(api) == before, f"register #{attempt} changed the server"
+        for name in AUTOMATIONS:
+            assert f'"{name}": "unchanged"' in done.stdout, done.stdout

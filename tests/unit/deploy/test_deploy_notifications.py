@@ -74,11 +74,12 @@ def test_smtp_block_delivers(smtp_receiver) -> None:
 def test_automations_target_the_deployment() -> None:
     deployment_id = uuid.uuid4()
     block = SavedBlock("abi-etl-webhook", "custom-webhook", uuid.uuid4())
-    failed, late = build_automations(deployment_id, "daily-etl", [block])
-    assert (failed.name, late.name) == automation_names("daily-etl")
-    for automation in (failed, late):
+    failed, late, zombie = build_automations(deployment_id, "daily-etl", [block])
+    assert (failed.name, late.name, zombie.name) == automation_names("daily-etl")
+    for automation in (failed, late, zombie):
         related = automation.trigger.match_related
         assert related.model_dump()["prefect.resource.id"] == f"prefect.deployment.{deployment_id}"
+    for automation in (failed, late):
         [action] = automation.actions
         assert action.type == "send-notification"
         assert action.block_document_id == block.id
@@ -89,8 +90,10 @@ def test_automations_target_the_deployment() -> None:
 
 
 def test_without_blocks_the_automations_do_nothing() -> None:
-    failed, late = build_automations(uuid.uuid4(), "daily-etl", [])
+    failed, late, zombie = build_automations(uuid.uuid4(), "daily-etl", [])
     assert [a.type for a in failed.actions + late.actions] == ["do-nothing", "do-nothing"]
+    # marking a dead run Crashed needs no channel
+    assert [a.type for a in zombie.actions] == ["change-flow-run-state"]
 
 
 def test_comparison_ignores_the_enabled_flag_and_set_order() -> None:
@@ -103,7 +106,7 @@ def test_comparison_ignores_the_enabled_flag_and_set_order() -> None:
 @pytest.mark.usefixtures("prefect_api")
 def test_registration_replaces_the_retired_failure_automation() -> None:
     deployment_id = uuid.uuid4()
-    crashed, late = build_automations(deployment_id, "daily-etl", [])
+    crashed, late, _ = build_automations(deployment_id, "daily-etl", [])
     [retired_name] = retired_automation_names("daily-etl")
     retired = crashed.model_copy(update={"name": retired_name})
 

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, text
 from etl.config.settings import load_settings
 from etl.errors import SourceFileError
 from etl.stages.standard import run_standard
+from etl.warehouse.locks import take_run_lock
 
 
 def test_standard_mode_publishes_the_sample(warehouse, sample_counts) -> None:
@@ -91,10 +92,17 @@ def test_run_log_keeps_the_configured_days(warehouse, monkeypatch) -> None:
                 "VALUES ('stuck', 'standard', now() - interval '40 days', 'running')"
             )
         )
+    # 'stuck' is a live run (its process holds its run lock): old, but neither crashed
+    # nor pruned.
+    with engine.connect() as holder:
+        take_run_lock(holder, "stuck")
+        second = run_standard(load_settings())
     engine.dispose()
-    second = run_standard(load_settings())
     runs = warehouse.scalar("SELECT string_agg(run_id, ',' ORDER BY run_id) FROM warehouse.etl_run")
     assert sorted(runs.split(",")) == sorted([second.run_id, "stuck"])
+    assert warehouse.scalar("SELECT status FROM warehouse.etl_run WHERE run_id = 'stuck'") == (
+        "running"
+    )
     assert first.run_id not in runs
     kept = warehouse.scalar("SELECT count(DISTINCT run_id) FROM warehouse.etl_rejected_row")
     assert kept == 1

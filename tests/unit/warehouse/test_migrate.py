@@ -52,8 +52,8 @@ def _metadata_checks() -> set[tuple[str, str]]:
 
 
 def test_upgrade_returns_head_and_is_idempotent(pg_url: str) -> None:
-    assert upgrade(pg_url) == head_revision() == "0003"
-    assert upgrade(pg_url) == "0003"
+    assert upgrade(pg_url) == head_revision() == "0004"
+    assert upgrade(pg_url) == "0004"
 
 
 def test_migrated_database_matches_metadata(migrated_url: str) -> None:
@@ -115,5 +115,32 @@ def test_0003_adds_raw_sic_and_unknown_technologies_and_reverts(migrated_url: st
     command.downgrade(alembic_config(migrated_url), "0002")
     assert "sic_description_raw" not in _columns(migrated_url, "dim_company")
     assert "unknown_technologies" not in _columns(migrated_url, "etl_run")
-    assert upgrade(migrated_url) == "0003"
+    assert upgrade(migrated_url) == "0004"
+    assert _diff(migrated_url) == []
+
+
+def _status_check(url: str) -> str:
+    sql = (
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conname = 'ck_etl_run_status_known'"
+    )
+    ((definition,),) = _rows(url, sql)
+    return definition
+
+
+def test_0004_allows_crashed_runs_and_reverts_them_to_failed(migrated_url: str) -> None:
+    assert "'crashed'" in _status_check(migrated_url)
+    engine = create_engine(migrated_url, poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO warehouse.etl_run (run_id, mode, started_at, status) "
+                "VALUES ('r1', 'prefect', now(), 'crashed')"
+            )
+        )
+    engine.dispose()
+    command.downgrade(alembic_config(migrated_url), "0003")
+    assert "'crashed'" not in _status_check(migrated_url)
+    assert _rows(migrated_url, "SELECT status FROM warehouse.etl_run") == [("failed",)]
+    assert upgrade(migrated_url) == "0004"
     assert _diff(migrated_url) == []
