@@ -36,13 +36,13 @@ STACK_NOENV := $(if $(wildcard $(STACK_ENV)),,env $(foreach s,$(STACK_SECRETS),$
 .PHONY: up deploy status run logs ps down clean psql test-integration stack-env stack-build \
 	stack-wait backup restore
 
-# Generated passwords always hold @ / : % # (and a %xx escape that a careless URL
+# Generated passwords always hold @ / : % # and $ (and a %xx escape that a careless URL
 # decoder would turn into a letter), so every stack, CI's included, proves that no URL,
 # .env line or shell command mangles them. Written single-quoted: Compose reads a
 # single-quoted .env value verbatim (no $ interpolation, no " #" comment).
 define stack_new_password
 hex="$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"; \
-value="$${hex:0:8}@$${hex:8:8}/$${hex:16:8}:$${hex:24:8}%4a$${hex:32:8}#$${hex:40:8}"
+value="$${hex:0:8}@$${hex:8:8}/$${hex:16:8}:$${hex:24:8}%4a$${hex:32:8}#$${hex:40:4}\$$$${hex:44:4}"
 endef
 
 stack-env: ## Create .env from .env.example with generated passwords (never overwrites)

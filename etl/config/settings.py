@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -23,6 +24,8 @@ from etl.errors import ConfigError
 SOURCE_NAMES = ("trl_predictions", "pubmed_articles", "biotech_companies")
 SUPPORTED_FORMATS = ("xlsx", "csv", "parquet")
 # Secrets may only come from the environment; a YAML file naming one is refused.
+# Stands for the password while the URL is rendered, then gives way to its escaped text.
+_PASSWORD_SLOT = "abietlpasswordslot"
 SECRET_KEYS = ("warehouse_url", "warehouse_password", "smtp_password", "webhook_token")
 
 
@@ -278,7 +281,14 @@ class Settings(BaseSettings):
             for key, value in self.database.connection_parameters().items()
             if key not in url.query
         }
-        return url.update_query_dict(added).render_as_string(hide_password=False)
+        url = url.update_query_dict(added)
+        if url.password is None:
+            return url.render_as_string(hide_password=False)
+        # SQLAlchemy leaves a space in the password as it is, and Great Expectations
+        # refuses such a URL ("userinfo required"). Every character but letters, digits
+        # and - . _ ~ is %-escaped instead, which make_url turns back verbatim.
+        text = url.set(password=_PASSWORD_SLOT).render_as_string(hide_password=False)
+        return text.replace(f":{_PASSWORD_SLOT}@", f":{quote(url.password, safe='')}@", 1)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

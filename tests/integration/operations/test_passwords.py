@@ -1,4 +1,4 @@
-"""Passwords holding @ / : % # work everywhere.
+"""Passwords holding @ / : % # $ work everywhere.
 
 `make stack-env` generates every password of the stack with those characters, so each
 `make up`, CI's included, runs the whole integration suite on such passwords; these tests
@@ -23,7 +23,7 @@ from tests.integration.helpers import REPO_ROOT, Stack, compose, read_env_file
 
 pytestmark = pytest.mark.integration
 
-URL_CHARACTERS = "@/:%#"
+URL_CHARACTERS = "@/:%#$"
 SECRETS = (
     "PREFECT_AUTH_PASSWORD",
     "PREFECT_DB_PASSWORD",
@@ -61,7 +61,11 @@ def test_compose_hands_the_passwords_over_verbatim(generated_env: Path) -> None:
     values = read_env_file(generated_env)
     done = compose("--env-file", str(generated_env), "config", "--format", "json", timeout=60)
     services = json.loads(done.stdout)["services"]
-    env = {name: service.get("environment", {}) for name, service in services.items()}
+    # `config` prints a Compose file, where a literal $ is written $$.
+    env = {
+        name: {k: v.replace("$$", "$") for k, v in service.get("environment", {}).items()}
+        for name, service in services.items()
+    }
     assert env["prefect-db"]["POSTGRES_PASSWORD"] == values["PREFECT_DB_PASSWORD"]
     assert (
         env["prefect-server"]["PREFECT_SERVER_DATABASE_PASSWORD"] == (values["PREFECT_DB_PASSWORD"])
@@ -81,6 +85,21 @@ def test_the_running_stack_uses_such_passwords(stack: Stack) -> None:
         f"the stack's passwords lack URL characters {weak}: an .env from before "
         "`make stack-env` generated them; `make clean`, delete .env, `make up`"
     )
+
+
+@pytest.mark.parametrize(
+    ("service", "variable", "secret"),
+    [
+        ("worker", "ABI_WAREHOUSE_PASSWORD", "ABI_WAREHOUSE_ETL_PASSWORD"),
+        ("prefect-server", "PREFECT_SERVER_DATABASE_PASSWORD", "PREFECT_DB_PASSWORD"),
+        ("warehouse-db", "POSTGRES_PASSWORD", "WAREHOUSE_ADMIN_PASSWORD"),
+    ],
+)
+def test_containers_receive_the_passwords_verbatim(
+    stack: Stack, service: str, variable: str, secret: str
+) -> None:
+    done = compose("exec", "-T", service, "sh", "-c", f'printf %s "${variable}"', timeout=60)
+    assert done.stdout == stack.get(secret)
 
 
 @pytest.mark.parametrize("role", ["etl", "bi"])

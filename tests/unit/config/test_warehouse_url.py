@@ -11,6 +11,8 @@ from sqlalchemy.engine import URL, make_url
 
 from etl.config.settings import load_settings, masked_dump
 from etl.errors import ConfigError
+from etl.quality.gx_context import new_context
+from etl.quality.warehouse_suites import staging_datasource
 
 # Every character that means something in a URL, a %xx escape that a careless decoder
 # would turn into "J", and the .env comment and interpolation characters.
@@ -104,4 +106,31 @@ def test_a_nasty_password_connects(
     monkeypatch.setenv("ABI_WAREHOUSE_PASSWORD", NASTY_PASSWORD)
     engine = create_engine(load_settings(config).require_warehouse_url(), poolclass=pool.NullPool)
     with engine.connect() as conn:
+        assert conn.execute(text("SELECT current_user")).scalar() == nasty_role
+
+
+def test_the_url_text_escapes_the_whole_password(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Great Expectations refuses a connection string with a space in its password."""
+    monkeypatch.setenv("ABI_DATABASE__HOST", "db")
+    monkeypatch.setenv("ABI_DATABASE__USER", "etl")
+    monkeypatch.setenv("ABI_WAREHOUSE_PASSWORD", NASTY_PASSWORD)
+    rendered = load_settings(config).require_warehouse_url()
+    assert "y%24z" in rendered and " " not in rendered
+    assert make_url(rendered).password == NASTY_PASSWORD
+
+
+def test_great_expectations_connects_with_a_nasty_password(
+    config: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str, nasty_role: str, tmp_path: Path
+) -> None:
+    server = make_url(pg_url)
+    monkeypatch.setenv("ABI_DATABASE__HOST", server.host or "127.0.0.1")
+    monkeypatch.setenv("ABI_DATABASE__PORT", str(server.port or 5432))
+    monkeypatch.setenv("ABI_DATABASE__NAME", server.database or "")
+    monkeypatch.setenv("ABI_DATABASE__USER", nasty_role)
+    monkeypatch.setenv("ABI_WAREHOUSE_PASSWORD", NASTY_PASSWORD)
+    url = load_settings(config).require_warehouse_url()
+    context = new_context(tmp_path / "site")
+    with staging_datasource(context, url) as source, source.get_engine().connect() as conn:
         assert conn.execute(text("SELECT current_user")).scalar() == nasty_role
