@@ -7,7 +7,9 @@
 #   RUN_TIMEOUT   seconds `make run` follows a run    (1800)
 #   WORKERS       workers `make up` waits for         (ABI_WORKER_REPLICAS from .env, else 1)
 #   SERVICE       service for `make logs`             (all)
-#   FORCE=1       `make clean` without the prompt
+#   FORCE=1       `make clean` and `make restore` without the prompt
+#   BACKUP_DIR    where `make backup` writes          (backups)
+#   FILE          the dump `make restore` loads       (required)
 
 COMPOSE ?= docker compose
 STACK_ENV ?= .env
@@ -17,7 +19,9 @@ RUN_TIMEOUT ?= 1800
 SERVICE ?=
 STACK_T0 := $(shell date +%s)
 # Values of .env the targets need (the shell environment wins, as in Compose).
-stack_var = $(strip $(or $($(1)),$(shell [ -f $(STACK_ENV) ] && sed -n 's/^$(1)=//p' $(STACK_ENV) | tail -n 1),$(2)))
+# A quoted value loses its quotes, as Compose reads it.
+stack_var = $(strip $(or $($(1)),$(shell [ -f $(STACK_ENV) ] && sed -n 's/^$(1)=//p' $(STACK_ENV) \
+	| tail -n 1 | sed -e "s/^'\(.*\)'$$/\1/" -e 's/^"\(.*\)"$$/\1/'),$(2)))
 WORKERS ?= $(call stack_var,ABI_WORKER_REPLICAS,1)
 STACK_POOL ?= abi-etl-pool
 STACK_DEPLOYMENT ?= ABI ETL Pipeline/daily-etl
@@ -30,7 +34,16 @@ STACK_SECRETS := PREFECT_AUTH_PASSWORD PREFECT_DB_PASSWORD WAREHOUSE_ADMIN_PASSW
 STACK_NOENV := $(if $(wildcard $(STACK_ENV)),,env $(foreach s,$(STACK_SECRETS),$(s)=unused))
 
 .PHONY: up deploy status run logs ps down clean psql test-integration stack-env stack-build \
-	stack-wait
+	stack-wait backup restore
+
+# Generated passwords always hold @ / : % # and $ (and a %xx escape that a careless URL
+# decoder would turn into a letter), so every stack, CI's included, proves that no URL,
+# .env line or shell command mangles them. Written single-quoted: Compose reads a
+# single-quoted .env value verbatim (no $ interpolation, no " #" comment).
+define stack_new_password
+hex="$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"; \
+value="$${hex:0:8}@$${hex:8:8}/$${hex:16:8}:$${hex:24:8}%4a$${hex:32:8}#$${hex:40:4}\$$$${hex:44:4}"
+endef
 
 stack-env: ## Create .env from .env.example with generated passwords (never overwrites)
 	@if [ -f $(STACK_ENV) ]; then \
@@ -38,18 +51,19 @@ stack-env: ## Create .env from .env.example with generated passwords (never over
 	else \
 		umask 077; tmp="$$(mktemp $(STACK_ENV).XXXXXX)"; cp $(STACK_ENV_EXAMPLE) "$$tmp"; \
 		for name in $(STACK_SECRETS); do \
-			value="$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"; \
-			sed -i "s/^$${name}=\$$/$${name}=$${value}/" "$$tmp"; \
+			$(stack_new_password); \
+			sed -i "s|^$${name}=\$$|$${name}='$${value}'|" "$$tmp"; \
 		done; \
 		mv "$$tmp" $(STACK_ENV); \
 		echo "stack: created $(STACK_ENV) with generated passwords (mode 600, git-ignored)"; \
-		if [ -n "$$(docker volume ls -q --filter label=com.docker.compose.project=abi-etl 2>/dev/null)" ]; then \
+		project="$(call stack_var,COMPOSE_PROJECT_NAME,abi-etl)"; \
+		if [ -n "$$(docker volume ls -q --filter label=com.docker.compose.project=$$project 2>/dev/null)" ]; then \
 			echo "stack: WARNING: volumes of an earlier stack exist; their databases keep the" \
 				"passwords of the earlier .env: run 'make clean' (deletes their data) if start-up fails" >&2; \
 		fi; \
 	fi
 	@for name in $(STACK_SECRETS); do \
-		if ! grep -q "^$$name=." $(STACK_ENV) && [ -z "$${!name:-}" ]; then \
+		if ! grep -Eq "^$$name=([^'\"]|'[^']|\"[^\"])" $(STACK_ENV) && [ -z "$${!name:-}" ]; then \
 			echo "stack: $$name is empty in $(STACK_ENV): set it (or delete $(STACK_ENV) to regenerate)" >&2; \
 			exit 1; \
 		fi; \
@@ -86,7 +100,7 @@ up: stack-build ## Build and start the stack; wait for the server, the registrat
 	@$(stack_wait)
 	@echo "stack: ready $$(( $$(date +%s) - $(STACK_T0) ))s after make started (build included)"; \
 	echo; \
-	echo "  Prefect UI:   http://localhost:$(call stack_var,PREFECT_PORT,4200)"; \
+	echo "  Prefect UI:   $(call stack_var,ABI_PUBLIC_URL,http://localhost:$(call stack_var,PREFECT_PORT,4200))"; \
 	echo "  Login:        $(call stack_var,PREFECT_AUTH_USER,admin):<PREFECT_AUTH_PASSWORD>, both in $(STACK_ENV)"; \
 	echo "  Warehouse:    127.0.0.1:$(call stack_var,WAREHOUSE_PORT,15432)/$(call stack_var,ABI_WAREHOUSE_DB,abi_warehouse) as $(call stack_var,ABI_WAREHOUSE_BI_USER,abi_bi) (read-only; password in $(STACK_ENV); make psql)"; \
 	echo "  Run it now:   make run"
@@ -180,6 +194,57 @@ clean: ## Remove containers AND volumes (Prefect history, warehouse data); FORCE
 psql: ## Open psql on the warehouse as the read-only BI role (SQL can be piped in)
 	$(COMPOSE) exec $(if $(shell [ -t 0 ] && echo tty),,-T) --user postgres warehouse-db sh -c \
 		'PGPASSWORD="$$ABI_WAREHOUSE_BI_PASSWORD" exec psql -h 127.0.0.1 -U "$$ABI_WAREHOUSE_BI_USER" -d "$$ABI_WAREHOUSE_DB"'
+
+BACKUP_DIR ?= backups
+FILE ?=
+
+# pg_dump and pg_restore run inside warehouse-db (its client matches its server) as the
+# container's superuser, over TCP with the password from the container's environment:
+# the host needs no PostgreSQL client, and no password crosses a command line.
+define stack_warehouse_superuser
+$(COMPOSE) exec -T --user postgres warehouse-db sh -c 'PGPASSWORD="$$POSTGRES_PASSWORD" \
+	exec "$$0" -h 127.0.0.1 -U "$$POSTGRES_USER" --no-password "$$@"'
+endef
+
+define stack_require_warehouse
+[ -n "$$($(STACK_NOENV) $(COMPOSE) ps -q --status running warehouse-db 2>/dev/null)" ] \
+	|| { echo "stack: warehouse-db is not running (make up)" >&2; exit 1; }
+endef
+
+backup: stack-env ## Dump the running warehouse to BACKUP_DIR/<db>-<UTC time>.dump (pg_dump custom format)
+	@set -o pipefail; $(stack_require_warehouse); \
+	umask 077; mkdir -p "$(BACKUP_DIR)"; \
+	file="$(BACKUP_DIR)/$(call stack_var,ABI_WAREHOUSE_DB,abi_warehouse)-$$(date -u +%Y%m%dT%H%M%SZ).dump"; \
+	partial="$$file.partial"; trap 'rm -f "$$partial"' EXIT; \
+	start=$$(date +%s); \
+	$(stack_warehouse_superuser) pg_dump --format=custom --dbname "$(call stack_var,ABI_WAREHOUSE_DB,abi_warehouse)" \
+		> "$$partial" || { echo "stack: pg_dump failed; no backup written" >&2; exit 1; }; \
+	$(stack_warehouse_superuser) pg_restore --list < "$$partial" > /dev/null \
+		|| { echo "stack: the dump does not read back; no backup written" >&2; exit 1; }; \
+	mv "$$partial" "$$file"; \
+	echo "stack: backup written to $$file ($$(wc -c < "$$file") bytes, $$(( $$(date +%s) - start ))s)"; \
+	echo "stack: restore it with: make restore FILE=$$file"
+
+# One transaction (--single-transaction, which stops at the first error): a dump that
+# fails halfway, a missing role or a cut file leaves the warehouse as it was.
+restore: stack-env ## Replace the stack's warehouse with a backup: make restore FILE=backups/<name>.dump (one transaction)
+	@file="$(FILE)"; \
+	[ -n "$$file" ] || { echo "stack: FILE is required: make restore FILE=$(BACKUP_DIR)/<name>.dump" >&2; exit 2; }; \
+	[ -f "$$file" ] && [ -r "$$file" ] || { echo "stack: cannot read FILE=$$file (no such file, or not readable)" >&2; exit 2; }; \
+	$(stack_require_warehouse); \
+	db="$(call stack_var,ABI_WAREHOUSE_DB,abi_warehouse)"; \
+	if ! errors="$$($(stack_warehouse_superuser) pg_restore --list < "$$file" 2>&1 >/dev/null)"; then \
+		echo "stack: FILE=$$file is not a pg_dump archive (make backup writes one): $$errors" >&2; exit 2; \
+	fi; \
+	if [ "$(FORCE)" != 1 ]; then \
+		read -r -p "Replace the warehouse $$db with $$file? [y/N] " answer; \
+		case "$$answer" in [yY]*) ;; *) echo "aborted"; exit 1 ;; esac; \
+	fi; \
+	start=$$(date +%s); \
+	$(stack_warehouse_superuser) pg_restore --dbname "$$db" --clean --if-exists \
+		--single-transaction --exit-on-error < "$$file" \
+		|| { echo "stack: restore of $$file failed; the warehouse is unchanged (one transaction)" >&2; exit 1; }; \
+	echo "stack: restored $$file into $$db in $$(( $$(date +%s) - start ))s"
 
 test-integration: dev ## Run tests/integration against the running stack (make up first)
 	ABI_REQUIRE_STACK=1 $(BIN)/pytest tests/integration -m integration -p no:cacheprovider --timeout 2400 -v

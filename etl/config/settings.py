@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from etl.config.locate import ConfigSource, locate_config
 from etl.errors import ConfigError
@@ -23,7 +24,9 @@ from etl.errors import ConfigError
 SOURCE_NAMES = ("trl_predictions", "pubmed_articles", "biotech_companies")
 SUPPORTED_FORMATS = ("xlsx", "csv", "parquet")
 # Secrets may only come from the environment; a YAML file naming one is refused.
-SECRET_KEYS = ("warehouse_url", "smtp_password", "webhook_token")
+# Stands for the password while the URL is rendered, then gives way to its escaped text.
+_PASSWORD_SLOT = "abietlpasswordslot"
+SECRET_KEYS = ("warehouse_url", "warehouse_password", "smtp_password", "webhook_token")
 
 
 class _Section(BaseModel):
@@ -127,8 +130,17 @@ class RetentionSettings(_Section):
 
 
 class DatabaseSettings(_Section):
-    """How every warehouse connection behaves: nothing may block a run without bound."""
+    """Where the warehouse is, and how every connection to it behaves: nothing may block
+    a run without bound."""
 
+    # The parts the warehouse URL is built from when ABI_WAREHOUSE_URL is not set; the
+    # password is the secret ABI_WAREHOUSE_PASSWORD. Built with URL.create, never by
+    # splicing text, so a password holding @ / : % # needs no escaping.
+    driver: str = "postgresql+psycopg2"
+    host: str | None = None
+    port: int = Field(default=5432, gt=0, lt=65536)
+    name: str = Field(default="abi_warehouse", min_length=1)
+    user: str | None = None
     connect_timeout_seconds: int = Field(default=10, gt=0)
     # One statement: the publish of a million articles takes seconds, a hung one forever.
     statement_timeout_seconds: float = Field(default=1800, gt=0)
@@ -217,6 +229,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     warehouse_url: SecretStr | None = None
+    warehouse_password: SecretStr | None = None
     smtp_password: SecretStr | None = None
     webhook_token: SecretStr | None = None
 
@@ -232,22 +245,50 @@ class Settings(BaseSettings):
         # The YAML arrives as init kwargs; the environment must win over it.
         return env_settings, init_settings
 
+    def warehouse_sqlalchemy_url(self) -> URL:
+        """The warehouse URL as the user gave it: ABI_WAREHOUSE_URL when set (a password
+        it lacks comes from ABI_WAREHOUSE_PASSWORD), else built from the `database`
+        section's host, port, name and user and ABI_WAREHOUSE_PASSWORD."""
+        password = self.warehouse_password.get_secret_value() if self.warehouse_password else None
+        if self.warehouse_url is not None:
+            url = make_url(self.warehouse_url.get_secret_value())
+            if url.password is None and password is not None:
+                url = url.set(password=password)
+            return url
+        if self.database.host is None:
+            raise ConfigError(
+                "key=ABI_WAREHOUSE_URL problem=not set: set ABI_WAREHOUSE_URL (a SQLAlchemy "
+                "URL) or ABI_DATABASE__HOST, ABI_DATABASE__USER and ABI_WAREHOUSE_PASSWORD"
+            )
+        return URL.create(
+            self.database.driver,
+            username=self.database.user,
+            password=password,
+            host=self.database.host,
+            port=self.database.port,
+            database=self.database.name,
+        )
+
     def require_warehouse_url(self) -> str:
         """The warehouse URL with the `database` section's connection parameters added,
         so that every consumer (the load, the run log, Alembic, the GX datasource) gets
         the same timeouts without passing them around. A parameter the URL already names
-        is left as the URL says."""
-        if self.warehouse_url is None:
-            raise ConfigError(
-                "key=ABI_WAREHOUSE_URL problem=not set (the warehouse SQLAlchemy URL)"
-            )
-        url = make_url(self.warehouse_url.get_secret_value())
+        is left as the URL says. The text escapes the password, so parsing it back
+        (create_engine, make_url) gives the password unchanged."""
+        url = self.warehouse_sqlalchemy_url()
         added = {
             key: value
             for key, value in self.database.connection_parameters().items()
             if key not in url.query
         }
-        return url.update_query_dict(added).render_as_string(hide_password=False)
+        url = url.update_query_dict(added)
+        if url.password is None:
+            return url.render_as_string(hide_password=False)
+        # SQLAlchemy leaves a space in the password as it is, and Great Expectations
+        # refuses such a URL ("userinfo required"). Every character but letters, digits
+        # and - . _ ~ is %-escaped instead, which make_url turns back verbatim.
+        text = url.set(password=_PASSWORD_SLOT).render_as_string(hide_password=False)
+        return text.replace(f":{_PASSWORD_SLOT}@", f":{quote(url.password, safe='')}@", 1)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -65,6 +65,15 @@ class Stack:
         return f"{self.ui_url}/api"
 
     @property
+    def public_url(self) -> str:
+        """The UI's address for people (ABI_PUBLIC_URL), as docker-compose.yml defaults it."""
+        return self.get("ABI_PUBLIC_URL", f"http://localhost:{self.prefect_port}")
+
+    @property
+    def project(self) -> str:
+        return self.get("COMPOSE_PROJECT_NAME", "abi-etl")
+
+    @property
     def auth(self) -> tuple[str, str]:
         return self.get("PREFECT_AUTH_USER", "admin"), self.get("PREFECT_AUTH_PASSWORD")
 
@@ -137,10 +146,14 @@ def assert_completed(run: dict[str, Any]) -> None:
     )
 
 
-def compose(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+def compose(
+    *args: str, timeout: float = 600, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`docker compose ARGS` in the checkout; `env` adds to (and wins over) the shell's."""
     return subprocess.run(
         ["docker", "compose", *args],
         cwd=REPO_ROOT,
+        env={**os.environ, **env} if env else None,
         capture_output=True,
         text=True,
         timeout=timeout,
