@@ -27,6 +27,7 @@ import pytest
 from docker.models.containers import Container
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from etl.warehouse.schema import PUBLISHED_TABLES
 from tests.integration.helpers import (
@@ -102,8 +103,10 @@ def held_table_lock(engine: Engine, table: str, mode: str) -> Iterator[Connectio
     finally:
         try:
             conn.rollback()
-        finally:
-            conn.invalidate() if conn.invalidated else conn.close()
+        except DBAPIError:
+            # The session died with the server (a restart): its lock went with it.
+            conn.invalidate()
+        conn.close()
 
 
 def waiting_etl_sessions(engine: Engine) -> list[Any]:
@@ -231,10 +234,13 @@ class Services:
         container of `service`."""
         archive = io.BytesIO()
         with tarfile.open(fileobj=archive, mode="w") as tar:
-            directory = tarfile.TarInfo(folder.strip("/"))
-            directory.type, directory.mode = tarfile.DIRTYPE, 0o755
-            directory.uid = directory.gid = WORKER_UID
-            tar.addfile(directory)
+            # The folder and its parents under /tmp, owned by the worker's user.
+            parts = folder.strip("/").split("/")
+            for depth in range(2, len(parts) + 1):
+                directory = tarfile.TarInfo("/".join(parts[:depth]))
+                directory.type, directory.mode = tarfile.DIRTYPE, 0o755
+                directory.uid = directory.gid = WORKER_UID
+                tar.addfile(directory)
             for name, data in files.items():
                 info = tarfile.TarInfo(f"{folder.strip('/')}/{name}")
                 info.size, info.mode = len(data), 0o644

@@ -31,8 +31,8 @@ from tests.support.sample_files import COMPANIES
 pytestmark = pytest.mark.integration
 
 FOLDER = f"{CONTAINER_RAW_ROOT}/replaced"
-STOP = f"{CONTAINER_RAW_ROOT}/replaced.stop"
-COUNT = f"{CONTAINER_RAW_ROOT}/replaced.count"
+STOP = f"{FOLDER}/.stop"
+COUNT = f"{FOLDER}/.count"
 
 # Runs in the worker container as its user: A and B are read once, then written in
 # turn until the stop file appears (or 600 s pass), 5 ms apart.
@@ -88,6 +88,6 @@ def test_a_source_file_replaced_during_the_run(
     )
     copies = [m for m in flow_run_logs(api, flow_run_id) if "changed while it was copied" in m]
     print(f"version={versions[recorded]} replaced={replaced} copies_retried={len(copies)}")
-    services.exec("worker", "rm", "-rf", FOLDER, STOP, COUNT)
+    services.exec("worker", "rm", "-rf", FOLDER)
     if versions[recorded] == "B":
         restore_sample(api, etl_engine, inputs)

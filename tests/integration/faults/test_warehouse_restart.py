@@ -53,6 +53,7 @@ def test_warehouse_restarted_during_the_publish(
     tables = published_checksums(etl_engine)
     notices = stack_webhook.wait_for(is_notice_of(flow_run_id), timeout_s=60, settle_s=2)
     final = [n["body"]["event"] for n in notices if n["body"]["event"] != "retry"]
+    print(f"state={run['state']['name']} etl_run={record['status']} notices={final}")
     if state == "COMPLETED":
         assert record["status"] == "completed"
         assert tables == inputs.b_checksums, "completed, so the warehouse is all of B"
