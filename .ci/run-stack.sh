@@ -26,6 +26,8 @@ export ABI_REQUIRE_STACK=1
 # Every notice of the stack goes to the integration tests' webhook receiver, which
 # listens on the host's Docker bridge (tests/integration/conftest.py: stack_webhook).
 export ABI_NOTIFICATIONS__WEBHOOK_URL="http://host.docker.internal:${ABI_IT_WEBHOOK_PORT:-18090}/hook"
+# The hung-database fault test waits out one lock timeout: 10 s, not the default 120 s.
+export ABI_DATABASE__LOCK_TIMEOUT_SECONDS="${ABI_DATABASE__LOCK_TIMEOUT_SECONDS:-10}"
 
 ci_started=$EPOCHREALTIME
 stack_touched=0

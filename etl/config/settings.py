@@ -212,6 +212,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ABI_",
         env_nested_delimiter="__",
+        # An empty variable is an unset one: Compose passes `VAR=` from .env as "", and
+        # the YAML's value must then apply rather than fail to parse as a number.
+        env_ignore_empty=True,
         extra="forbid",
         frozen=True,
     )

@@ -14,10 +14,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.errors import DataError, RejectedRatioError
+from etl.errors import DataError, RejectedRatioError, SourceFileError
 from etl.extract.columns import NATURAL_KEYS
 from etl.extract.paths import resolve_source_path
 from etl.extract.readers import READERS
+from etl.extract.result import ExtractResult
+from etl.extract.snapshot import snapshot_file
 from etl.stages.context import RunContext
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def as_read_from(result: ExtractResult, path: Path) -> ExtractResult:
+    """`result` of a reader given the run's copy of `path`, naming `path` instead."""
+    result.file = path
+    if len(result.rejected):
+        result.rejected["file"] = str(path)
+    return result
+
+
 def _take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
     """`table.take(rows)`, gathered chunk by chunk: Arrow's take over a column of
     hundreds of chunks (a CSV read) holds several hundred MB more while it runs."""
@@ -127,13 +137,22 @@ def extract_source(ctx: RunContext, source: str) -> SourceOutcome:
     settings = ctx.settings
     path = resolve_source_path(settings.paths.raw_dir, settings.sources.get(source).file)
     started = pd.Timestamp.now()
-    # The checksum reads the file in a thread while the reader parses it (hashlib
-    # releases the GIL): about a second saved at 1M articles.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        checksum = pool.submit(file_sha256, path)
-        result = READERS[source](path, ctx.year_ranges)
-        sha256 = checksum.result()
     out_dir = ctx.stage_dir("extract")
+    # The run reads one version of the file: a private copy, which the original's
+    # replacement cannot touch; its checksum and its rows are of the same bytes.
+    snapshot = snapshot_file(path, out_dir / "inputs" / source)
+    # The checksum reads the copy in a thread while the reader parses it (hashlib
+    # releases the GIL): about a second saved at 1M articles.
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            checksum = pool.submit(file_sha256, snapshot)
+            result = as_read_from(READERS[source](snapshot, ctx.year_ranges), path)
+            sha256 = checksum.result()
+    except SourceFileError as exc:
+        # Named by the file the team knows, not by the run's copy of it.
+        raise SourceFileError(path, exc.problem) from exc
+    finally:
+        snapshot.unlink(missing_ok=True)
     data_path = out_dir / f"{source}.parquet"
     rejected_path = out_dir / f"{source}.rejected.parquet"
     write_clean_parquet(result.data, data_path, SORT_KEYS.get(source))

@@ -40,6 +40,18 @@ def test_environment_overrides_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert settings.paths.raw_dir == Path("/data/in")
 
 
+def test_an_empty_variable_leaves_the_yaml_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compose passes a .env line `ABI_DATABASE__LOCK_TIMEOUT_SECONDS=` as ""."""
+    path = write(tmp_path, "database:\n  lock_timeout_seconds: 42\n")
+    monkeypatch.setenv("ABI_DATABASE__LOCK_TIMEOUT_SECONDS", "")
+    assert load_settings(path).database.lock_timeout_seconds == 42
+    monkeypatch.setenv("ABI_DATABASE__LOCK_TIMEOUT_SECONDS", "7.5")
+    assert load_settings(path).database.lock_timeout_seconds == 7.5
+    assert "lock_timeout=7500" in load_settings(path).database.connection_parameters()["options"]
+
+
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, "validation:\n  max_nul_ratio: 0.2\n")
     with pytest.raises(ConfigError, match=r"key=validation.max_nul_ratio problem=unknown key"):

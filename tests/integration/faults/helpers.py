@@ -1,0 +1,291 @@
+"""What the fault tests do to the stack, and how they read its end state.
+
+Containers are those of this Compose project only (COMPOSE_PROJECT_NAME of the stack's
+.env, `abi-etl` by default), found by Compose's labels through the Docker SDK. Input
+files for a run are placed in every worker container under /tmp/abi-faults/<name> and
+passed as the flow's `raw_dir`: the raw-files mount stays the committed sample, so a
+fresh `make up` needs nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tarfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import httpx
+import pandas as pd
+import pytest
+from docker.models.containers import Container
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from etl.warehouse.schema import PUBLISHED_TABLES
+from tests.integration.helpers import (
+    SAMPLE_DIR,
+    Stack,
+    assert_completed,
+    read_deployment,
+    run_sql,
+    wait_for_terminal_state,
+)
+from tests.support.sample_files import COMPANIES
+
+CONTAINER_RAW_ROOT = "/tmp/abi-faults"
+WORKER_UID = 10001  # the image's user `abi`
+APPLICATION_NAME = "abi-etl"  # config/pipeline.yaml database.application_name
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Version A (the sample) and B of the inputs, and the warehouse each leaves."""
+
+    b_dir: str  # raw_dir of version B in the workers (A: the default, None)
+    a_checksums: dict[str, str]
+    b_checksums: dict[str, str]
+    a_companies: bytes
+    b_companies: bytes
+
+
+# ------------------------------------------------------------------ the warehouse
+
+
+def published_checksums(engine: Engine) -> dict[str, str]:
+    """md5 of every published table's rows in primary-key order (independent of the ETL)."""
+    checksums = {}
+    for table in PUBLISHED_TABLES:
+        order = ", ".join(f't."{c.name}"' for c in table.primary_key.columns)
+        (digest,) = run_sql(
+            engine,
+            f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY {order}), '')) "
+            f'FROM warehouse."{table.name}" t',
+        )[0]
+        checksums[table.name] = digest
+    return checksums
+
+
+def etl_run_of(engine: Engine, flow_run_id: str) -> dict[str, Any]:
+    rows = run_sql(
+        engine,
+        "SELECT status, error, started_at, ended_at, input_checksums, table_checksums "
+        "FROM warehouse.etl_run WHERE flow_run_id = :id",
+        id=flow_run_id,
+    )
+    assert len(rows) == 1, f"warehouse.etl_run holds {len(rows)} rows for flow run {flow_run_id}"
+    return dict(rows[0]._mapping)
+
+
+def restore_sample(api: httpx.Client, engine: Engine, inputs: Inputs) -> None:
+    """Load version A (the sample) again: the next run completes, the warehouse is A."""
+    run = run_and_wait(api)
+    assert_completed(run)
+    assert published_checksums(engine) == inputs.a_checksums
+
+
+@contextmanager
+def held_table_lock(engine: Engine, table: str, mode: str) -> Iterator[Connection]:
+    """Hold `LOCK TABLE warehouse.<table> IN <mode> MODE` in an open transaction, as the
+    ETL role, until the block ends (or the connection dies with the server)."""
+    conn = engine.connect()
+    try:
+        conn.execute(text("SET application_name = 'abi-faults-test'"))
+        conn.execute(text(f'LOCK TABLE warehouse."{table}" IN {mode} MODE'))
+        yield conn
+    finally:
+        try:
+            conn.rollback()
+        except DBAPIError:
+            # The session died with the server (a restart): its lock went with it.
+            conn.invalidate()
+        conn.close()
+
+
+def waiting_etl_sessions(engine: Engine) -> list[Any]:
+    """The ETL's sessions that wait for a lock, with the statement they wait in."""
+    return run_sql(
+        engine,
+        "SELECT pid, application_name, wait_event_type, query FROM pg_stat_activity "
+        "WHERE application_name = :app AND wait_event_type = 'Lock'",
+        app=APPLICATION_NAME,
+    )
+
+
+def wait_until(
+    probe: Callable[[], Any], what: str, timeout_s: float = 300, every_s: float = 1.0
+) -> Any:
+    """The first truthy value of `probe()`; the test fails naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            pytest.fail(f"{what}: not seen within {timeout_s:.0f}s")
+        time.sleep(every_s)
+
+
+# -------------------------------------------------------------- Prefect's records
+
+
+def create_run(api: httpx.Client, raw_dir: str | None = None, tag: str = "fault-test") -> str:
+    """A flow run of daily-etl now (raw files from `raw_dir` in the worker if given)."""
+    deployment = read_deployment(api)
+    body: dict[str, Any] = {"tags": ["integration-test", tag]}
+    if raw_dir is not None:
+        body["parameters"] = {"raw_dir": raw_dir}
+    created = api.post(f"/deployments/{deployment['id']}/create_flow_run", json=body)
+    created.raise_for_status()
+    return created.json()["id"]
+
+
+def run_and_wait(api: httpx.Client, raw_dir: str | None = None) -> dict[str, Any]:
+    return wait_for_terminal_state(api, create_run(api, raw_dir))
+
+
+def task_runs(api: httpx.Client, flow_run_id: str) -> list[dict[str, Any]]:
+    response = api.post(
+        "/task_runs/filter",
+        json={
+            "task_runs": {"flow_run_id": {"any_": [flow_run_id]}},
+            "sort": "EXPECTED_START_TIME_ASC",
+        },
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def task_run_named(api: httpx.Client, flow_run_id: str, name: str) -> dict[str, Any] | None:
+    for run in task_runs(api, flow_run_id):
+        if run["name"].startswith(name):
+            return run
+    return None
+
+
+def flow_run_logs(api: httpx.Client, flow_run_id: str) -> list[str]:
+    response = api.post(
+        "/logs/filter",
+        json={"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_ASC"},
+    )
+    response.raise_for_status()
+    return [entry["message"] for entry in response.json()]
+
+
+def state_history(api: httpx.Client, flow_run_id: str) -> list[str]:
+    response = api.get("/flow_run_states/", params={"flow_run_id": flow_run_id})
+    response.raise_for_status()
+    return [state["name"] for state in response.json()]
+
+
+# ------------------------------------------------------------------- containers
+
+
+@dataclass(frozen=True)
+class Services:
+    """The containers of one Compose project, by service."""
+
+    project: str
+    client: docker.DockerClient
+
+    @classmethod
+    def of(cls, stack: Stack) -> Services:
+        return cls(stack.get("COMPOSE_PROJECT_NAME", "abi-etl"), docker.from_env(timeout=120))
+
+    def containers(self, service: str) -> list[Container]:
+        found = self.client.containers.list(
+            filters={
+                "label": [
+                    f"com.docker.compose.project={self.project}",
+                    f"com.docker.compose.service={service}",
+                ]
+            }
+        )
+        assert found, f"no running container of service {service} in project {self.project}"
+        return found
+
+    def one(self, service: str) -> Container:
+        (container,) = self.containers(service)
+        return container
+
+    def restart(self, service: str) -> None:
+        for container in self.containers(service):
+            container.restart(timeout=30)
+
+    def wait_healthy(self, service: str, timeout_s: float = 300) -> None:
+        def healthy() -> bool:
+            states = []
+            for container in self.containers(service):
+                container.reload()
+                states.append(container.attrs["State"].get("Health", {}).get("Status"))
+            return all(state == "healthy" for state in states)
+
+        wait_until(healthy, f"service {service} healthy", timeout_s, every_s=2)
+
+    def put_files(self, service: str, folder: str, files: dict[str, bytes]) -> None:
+        """Write `files` into `folder` (created, owned by the worker's user) of every
+        container of `service`."""
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            # The folder and its parents under /tmp, owned by the worker's user.
+            parts = folder.strip("/").split("/")
+            for depth in range(2, len(parts) + 1):
+                directory = tarfile.TarInfo("/".join(parts[:depth]))
+                directory.type, directory.mode = tarfile.DIRTYPE, 0o755
+                directory.uid = directory.gid = WORKER_UID
+                tar.addfile(directory)
+            for name, data in files.items():
+                info = tarfile.TarInfo(f"{folder.strip('/')}/{name}")
+                info.size, info.mode = len(data), 0o644
+                info.uid = info.gid = WORKER_UID
+                info.mtime = int(time.time())
+                tar.addfile(info, io.BytesIO(data))
+        for container in self.containers(service):
+            assert container.put_archive("/", archive.getvalue()), f"put_archive {folder}"
+
+    def exec(self, service: str, *command: str, detach: bool = False) -> str:
+        """Run `command` in every container of `service` as the image's user."""
+        outputs = []
+        for container in self.containers(service):
+            result = container.exec_run(list(command), detach=detach)
+            if not detach:
+                output = result.output.decode("utf-8", "replace")
+                assert result.exit_code == 0, f"{command} exited {result.exit_code}: {output}"
+                outputs.append(output)
+        return "".join(outputs)
+
+
+# ---------------------------------------------------------------------- inputs
+
+
+def sample_files() -> dict[str, bytes]:
+    return {
+        path.name: path.read_bytes()
+        for path in sorted(SAMPLE_DIR.iterdir())
+        if path.suffix in {".csv", ".xlsx"}
+    }
+
+
+def companies_with_revenues_raised(tmp_path: Path) -> bytes:
+    """The sample's companies file with every numeric revenue raised by one: the same
+    rows and keys (so the same counts), other values in fact_financial."""
+    path = tmp_path / COMPANIES
+    shutil.copyfile(SAMPLE_DIR / COMPANIES, path)
+    options = {"encoding": "utf-8", "dtype": str, "keep_default_na": False}
+    frame = pd.read_csv(path, encoding_errors="surrogateescape", skip_blank_lines=False, **options)
+    revenues = pd.to_numeric(frame["Revenues"], errors="coerce")
+    raised = revenues.notna()
+    frame.loc[raised, "Revenues"] = (revenues[raised] + 1).map(repr)
+    frame.to_csv(path, index=False, errors="surrogateescape")
+    return path.read_bytes()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,57 @@
+"""Fault: two runs triggered at once.
+
+Two flow runs of daily-etl are created in the same instant. The deployment's
+concurrency limit (1, ENQUEUE) holds the second until the first ends, and the load's
+advisory lock would serialise them anyway: they do not overlap, both complete, and
+the tables are those of one run of their input.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.integration.faults.helpers import (
+    Inputs,
+    create_run,
+    etl_run_of,
+    published_checksums,
+    restore_sample,
+    state_history,
+)
+from tests.integration.helpers import assert_completed, wait_for_terminal_state
+
+pytestmark = pytest.mark.integration
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_two_runs_at_once_are_serialised(
+    api: httpx.Client, etl_engine: Engine, inputs: Inputs
+) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ids = list(pool.map(lambda _: create_run(api, inputs.b_dir), range(2)))
+    runs = [wait_for_terminal_state(api, flow_run_id) for flow_run_id in ids]
+
+    for run in runs:
+        assert_completed(run)
+    first, second = sorted(runs, key=lambda r: _time(r["start_time"]))
+    assert _time(first["end_time"]) <= _time(second["start_time"]), (
+        f"runs overlapped: {first['start_time']}..{first['end_time']} and "
+        f"{second['start_time']}..{second['end_time']}"
+    )
+    # The later one waited for a slot of the deployment's concurrency limit.
+    assert "AwaitingConcurrencySlot" in state_history(api, second["id"])
+    records = [etl_run_of(etl_engine, run["id"]) for run in (first, second)]
+    assert [r["status"] for r in records] == ["completed", "completed"]
+    assert records[0]["ended_at"] <= records[1]["started_at"]
+    # The tables are one run's: the same as B alone, recorded alike by both runs.
+    assert published_checksums(etl_engine) == inputs.b_checksums
+    assert records[0]["table_checksums"] == records[1]["table_checksums"]
+    restore_sample(api, etl_engine, inputs)
