@@ -60,7 +60,9 @@ def archive_inputs(
     """Store the run's input files (by content) and write its manifest.
 
     `sources` maps each source to at least its `file` path and `sha256`, as recorded in
-    the run summary.
+    the run summary, and `read_from`, the run's copy of the file those come from: the
+    original may have been replaced since the run read it, and a blob must hold the
+    bytes its name says.
     """
     report = ArchiveReport()
     if settings.paths.archive_keep_runs == 0:
@@ -71,13 +73,14 @@ def archive_inputs(
     entries = {}
     for source, recorded in sources.items():
         path = Path(recorded["file"])
+        read = Path(recorded.get("read_from") or path)
         blob = _blob_name(recorded["sha256"], path.name)
-        if _store(path, root / FILES_DIR / blob):
+        if _store(read, root / FILES_DIR / blob):
             report.copied.append(blob)
         entries[source] = {
             "file": path.name,
             "sha256": recorded["sha256"],
-            "bytes": path.stat().st_size,
+            "bytes": read.stat().st_size,
             "archived_as": f"{FILES_DIR}/{blob}",
         }
     manifest = root / RUNS_DIR / f"{run_id}.json"

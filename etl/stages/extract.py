@@ -53,6 +53,10 @@ class SourceOutcome:
     # anything is dropped, and the limit they were read under (settings.validation).
     conflicting_repeats: int = 0
     max_duplicate_ratio: float = 1.0
+    # The run's private copy the rows and `sha256` come from (etl.extract.snapshot); the
+    # archive stores it, not the original, which may have changed since. Deleted with the
+    # run's folder.
+    read_from: str = ""
 
     @property
     def counted_rows(self) -> int:
@@ -151,8 +155,6 @@ def extract_source(ctx: RunContext, source: str) -> SourceOutcome:
     except SourceFileError as exc:
         # Named by the file the team knows, not by the run's copy of it.
         raise SourceFileError(path, exc.problem) from exc
-    finally:
-        snapshot.unlink(missing_ok=True)
     data_path = out_dir / f"{source}.parquet"
     rejected_path = out_dir / f"{source}.rejected.parquet"
     write_clean_parquet(result.data, data_path, SORT_KEYS.get(source))
@@ -175,6 +177,7 @@ def extract_source(ctx: RunContext, source: str) -> SourceOutcome:
         cleaned=dict(result.cleaned),
         conflicting_repeats=result.conflicting_repeats,
         max_duplicate_ratio=settings.validation.max_duplicate_ratio,
+        read_from=str(snapshot),
     )
     logger.info(
         "stage=extract source=%s file=%s rows_in_file=%d loaded=%d rejected=%d blank=%d "

@@ -41,11 +41,12 @@ def run_pipeline(ctx: RunContext, caller: StageCaller, reporter: Reporter) -> Ru
             run_log.mark_crashed_runs(url, ctx)
             run_log.prune_run_log(url, ctx)
             _run_stages(ctx, caller, reporter, summary)
-            # The run's Parquet files are only worth keeping to inspect a failure.
-            shutil.rmtree(ctx.run_dir)
             # A run whose inputs cannot be archived is reported failed (the error says the
-            # data is published) rather than completed without its archive.
+            # data is published) rather than completed without its archive. It archives
+            # the copies the run read, which live in the run's folder.
             archive.archive_run(ctx.settings, ctx.run_id, summary.sources)
+            # The run's Parquet files and copies are only worth keeping to inspect a failure.
+            shutil.rmtree(ctx.run_dir)
             summary.status = "completed"
         except BaseException as error:
             summary.status = "failed"

@@ -114,7 +114,20 @@ def hold_session_lock(conn: Connection, lock: AdvisoryLock, timeout_s: float) ->
                 type(unlock_error.orig).__name__,
             )
         raise
-    release_session_lock(conn, lock)
+    try:
+        release_session_lock(conn, lock)
+    except DBAPIError as exc:
+        # The session died during the block (a restarted server): the server dropped the
+        # lock with it, and the guarded work is done (its publish committed in its own
+        # transaction, under PUBLISH_LOCK), so failing here would make a run that
+        # published report failure. Any other error still raises.
+        if not exc.connection_invalidated:
+            raise
+        logger.warning(
+            "event=lock_lost lock=%s key=%d reason=session_ended_during_the_block",
+            lock.name,
+            lock.key,
+        )
 
 
 def release_session_lock(conn: Connection, lock: AdvisoryLock) -> None:

@@ -33,12 +33,6 @@ pytestmark = pytest.mark.integration
 LOCKED_TABLE = "dim_date"  # first in publish order
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: the publish retries and commits B, then releasing the load lock "
-    "on the session the restart killed raises (etl/warehouse/locks.py hold_session_lock), "
-    "so the run and etl_run say failed over a published warehouse",
-)
 def test_warehouse_restarted_during_the_publish(
     api: httpx.Client,
     etl_engine: Engine,

@@ -26,6 +26,7 @@ from etl.extract.biotech_companies import read_biotech_companies
 from etl.extract.readers import READERS
 from etl.extract.result import ExtractResult
 from etl.extract.snapshot import snapshot_file
+from etl.stages.archive import archive_run
 from etl.stages.context import RunContext, new_run_context
 from etl.stages.extract import extract_source
 from tests.support.clock import run_year_ranges
@@ -101,6 +102,14 @@ def test_checksum_is_of_the_version_whose_rows_were_loaded(
     assert outcome.sha256 == _sha256(first)
     assert outcome.file == str(path)
 
+    # The archive stores the bytes the run read, under their checksum, not today's file.
+    ctx = _context(raw)
+    paths = ctx.settings.paths.model_copy(update={"archive_dir": tmp_path / "archive"})
+    settings = ctx.settings.model_copy(update={"paths": paths})
+    report = archive_run(settings, ctx.run_id, {SOURCE: outcome.as_dict()})
+    (blob,) = report.copied
+    assert (tmp_path / "archive" / "files" / blob).read_bytes() == first
+
 
 def test_rejected_rows_and_errors_name_the_source_file_not_the_runs_copy(
     tmp_path: Path,
@@ -111,8 +120,8 @@ def test_rejected_rows_and_errors_name_the_source_file_not_the_runs_copy(
     rejected = pd.read_parquet(outcome.rejected_path)
     assert len(rejected), "the sample has rejected company rows"
     assert set(rejected["file"]) == {str(raw / COMPANIES)}
-    # The copy is gone once read; the stage's folder keeps only its outputs.
-    assert not list((ctx.run_dir / "extract" / "inputs").rglob("*.*"))
+    # The copy stays in the run's folder (the archive stores it) and says where it is.
+    assert outcome.read_from == str(ctx.run_dir / "extract" / "inputs" / SOURCE / COMPANIES)
 
     (raw / COMPANIES).write_bytes(b"")
     with pytest.raises(SourceFileError, match=rf"^file={raw / COMPANIES} problem=empty file"):

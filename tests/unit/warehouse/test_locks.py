@@ -76,3 +76,17 @@ def test_the_lock_is_released_when_the_block_fails(engine: Engine) -> None:
 def test_releasing_a_lock_not_held_is_an_error(engine: Engine) -> None:
     with engine.connect() as conn, pytest.raises(RuntimeError, match="not held"):
         release_session_lock(conn, LOAD_LOCK)
+
+
+def test_a_session_that_died_during_the_block_ends_it_without_error(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restarted server kills the holder's session: the lock went with it, and the
+    finished block must not turn into a failure when the release finds no session."""
+    with engine.connect() as holder, hold_session_lock(holder, LOAD_LOCK, 1):
+        pid = holder.execute(text("SELECT pg_backend_pid()")).scalar()
+        holder.commit()
+        with engine.begin() as killer:
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert _held_by(engine) == 0
+    assert "event=lock_lost lock=load" in caplog.text
