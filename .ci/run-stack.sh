@@ -88,3 +88,7 @@ run_step stack_clean fresh_stack
 run_step stack_build quiet_make stack-build
 run_step stack_up quiet_make up
 run_step test_integration quiet_make test-integration
+# The end state each fault test observed (tests/integration/faults), for the record.
+if [ -f test-output/faults.log ]; then
+    sed 's/^/fault_record /' test-output/faults.log >&2
+fi

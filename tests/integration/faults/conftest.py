@@ -22,13 +22,16 @@ from tests.integration.faults.helpers import (
     Inputs,
     Services,
     companies_with_revenues_raised,
-    published_checksums,
     restore_sample,
     run_and_wait,
     sample_files,
     sha256,
 )
-from tests.integration.helpers import Stack, assert_completed
+from tests.integration.helpers import (
+    Stack,
+    assert_completed,
+    published_checksums,
+)
 from tests.support.sample_files import COMPANIES
 
 

@@ -29,13 +29,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from etl.warehouse.schema import PUBLISHED_TABLES
 from tests.integration.helpers import (
     SAMPLE_DIR,
+    TEST_OUTPUT,
     Stack,
     assert_completed,
-    read_deployment,
+    published_checksums,
     run_sql,
+    trigger_run,
     wait_for_terminal_state,
 )
 from tests.support.sample_files import COMPANIES
@@ -59,18 +60,25 @@ class Inputs:
 # ------------------------------------------------------------------ the warehouse
 
 
-def published_checksums(engine: Engine) -> dict[str, str]:
-    """md5 of every published table's rows in primary-key order (independent of the ETL)."""
-    checksums = {}
-    for table in PUBLISHED_TABLES:
-        order = ", ".join(f't."{c.name}"' for c in table.primary_key.columns)
-        (digest,) = run_sql(
-            engine,
-            f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY {order}), '')) "
-            f'FROM warehouse."{table.name}" t',
-        )[0]
-        checksums[table.name] = digest
-    return checksums
+FAULT_LOG = TEST_OUTPUT / "faults.log"
+
+
+def record_fault(fault: str, **observed: object) -> None:
+    """One `fault=... key=value` line per fault test, observed before its assertions, so
+    a CI run lists every fault's end state (.ci/run-stack.sh prints test-output/faults.log)."""
+    line = " ".join([f"fault={fault}", *(f"{k}={v}" for k, v in observed.items())])
+    print(line)
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    with FAULT_LOG.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def warehouse_is(engine: Engine, inputs: Inputs) -> str:
+    """Which version's tables the warehouse holds now: A, B, or neither (corrupt)."""
+    now = published_checksums(engine)
+    if now == inputs.a_checksums:
+        return "A"
+    return "B" if now == inputs.b_checksums else "neither"
 
 
 def etl_run_of(engine: Engine, flow_run_id: str) -> dict[str, Any]:
@@ -136,19 +144,8 @@ def wait_until(
 # -------------------------------------------------------------- Prefect's records
 
 
-def create_run(api: httpx.Client, raw_dir: str | None = None, tag: str = "fault-test") -> str:
-    """A flow run of daily-etl now (raw files from `raw_dir` in the worker if given)."""
-    deployment = read_deployment(api)
-    body: dict[str, Any] = {"tags": ["integration-test", tag]}
-    if raw_dir is not None:
-        body["parameters"] = {"raw_dir": raw_dir}
-    created = api.post(f"/deployments/{deployment['id']}/create_flow_run", json=body)
-    created.raise_for_status()
-    return created.json()["id"]
-
-
 def run_and_wait(api: httpx.Client, raw_dir: str | None = None) -> dict[str, Any]:
-    return wait_for_terminal_state(api, create_run(api, raw_dir))
+    return wait_for_terminal_state(api, trigger_run(api, raw_dir, tags=("fault-test",)))
 
 
 def task_runs(api: httpx.Client, flow_run_id: str) -> list[dict[str, Any]]:

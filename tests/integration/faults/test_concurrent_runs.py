@@ -17,13 +17,18 @@ from sqlalchemy.engine import Engine
 
 from tests.integration.faults.helpers import (
     Inputs,
-    create_run,
     etl_run_of,
-    published_checksums,
+    record_fault,
     restore_sample,
     state_history,
+    warehouse_is,
 )
-from tests.integration.helpers import assert_completed, wait_for_terminal_state
+from tests.integration.helpers import (
+    assert_completed,
+    published_checksums,
+    trigger_run,
+    wait_for_terminal_state,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,8 +41,15 @@ def test_two_runs_at_once_are_serialised(
     api: httpx.Client, etl_engine: Engine, inputs: Inputs
 ) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
-        ids = list(pool.map(lambda _: create_run(api, inputs.b_dir), range(2)))
+        ids = list(pool.map(lambda _: trigger_run(api, inputs.b_dir), range(2)))
     runs = [wait_for_terminal_state(api, flow_run_id) for flow_run_id in ids]
+    record_fault(
+        "two_runs_at_once",
+        states=",".join(r["state"]["name"] for r in runs),
+        etl_run=",".join(etl_run_of(etl_engine, i)["status"] for i in ids),
+        warehouse_before="A",
+        warehouse_after=warehouse_is(etl_engine, inputs),
+    )
 
     for run in runs:
         assert_completed(run)

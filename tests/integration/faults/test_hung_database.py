@@ -23,20 +23,22 @@ from tests.integration.faults.helpers import (
     APPLICATION_NAME,
     Inputs,
     Services,
-    create_run,
     etl_run_of,
     held_table_lock,
-    published_checksums,
+    record_fault,
     restore_sample,
     task_run_named,
     wait_until,
     waiting_etl_sessions,
+    warehouse_is,
 )
 from tests.integration.helpers import (
     Stack,
     assert_completed,
     is_notice_of,
+    published_checksums,
     run_sql,
+    trigger_run,
     wait_for_terminal_state,
 )
 from tests.support.receivers import HttpReceiver
@@ -66,7 +68,7 @@ def test_publish_gives_up_after_the_lock_timeout_then_retries_and_completes(
 ) -> None:
     timeout_s = _lock_timeout_s(stack)
     with held_table_lock(etl_engine, LOCKED_TABLE, "SHARE"):
-        flow_run_id = create_run(api, inputs.b_dir)
+        flow_run_id = trigger_run(api, inputs.b_dir)
         waiting = wait_until(
             lambda: waiting_etl_sessions(etl_engine), "the run's publish waiting for the lock"
         )
@@ -93,6 +95,18 @@ def test_publish_gives_up_after_the_lock_timeout_then_retries_and_completes(
         # The attempt that gave up left the warehouse as it was (SHARE lets us read).
         assert published_checksums(etl_engine) == inputs.a_checksums
     run = wait_for_terminal_state(api, flow_run_id)
+    of_run = is_notice_of(flow_run_id)
+    stack_webhook.wait_for(lambda r: of_run(r) and r["body"]["event"] != "retry", 30)
+    record_fault(
+        "hung_database",
+        state=run["state"]["name"],
+        etl_run=etl_run_of(etl_engine, flow_run_id)["status"],
+        lock_timeout_s=timeout_s,
+        gave_up_after_s=f"{waited:.1f}",
+        warehouse_before="A",
+        warehouse_after=warehouse_is(etl_engine, inputs),
+        notices=",".join(n["body"]["event"] for n in stack_webhook.matching(of_run)),
+    )
 
     assert_completed(run)
     publish = task_run_named(api, flow_run_id, "publish_staging")
@@ -100,8 +114,6 @@ def test_publish_gives_up_after_the_lock_timeout_then_retries_and_completes(
     assert published_checksums(etl_engine) == inputs.b_checksums
     record = etl_run_of(etl_engine, flow_run_id)
     assert record["status"] == "completed"
-    of_run = is_notice_of(flow_run_id)
-    stack_webhook.wait_for(lambda r: of_run(r) and r["body"]["event"] == "success", 30)
     assert [n["body"]["event"] for n in stack_webhook.matching(of_run)] == ["retry", "success"]
     # Nothing of the lock is left: no ETL session waits; the next run completes.
     assert not waiting_etl_sessions(etl_engine)
@@ -115,7 +127,7 @@ def test_worker_connections_carry_the_database_settings(
     run waits) and those the worker's environment builds (read back from libpq)."""
     timeout_s = _lock_timeout_s(stack)
     with held_table_lock(etl_engine, LOCKED_TABLE, "SHARE"):
-        flow_run_id = create_run(api)
+        flow_run_id = trigger_run(api)
         wait_until(lambda: waiting_etl_sessions(etl_engine), "the run's publish waiting")
         sessions = run_sql(
             etl_engine,

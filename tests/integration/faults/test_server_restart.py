@@ -17,18 +17,20 @@ from tests.integration.faults.helpers import (
     APPLICATION_NAME,
     Inputs,
     Services,
-    create_run,
     etl_run_of,
-    published_checksums,
+    record_fault,
     restore_sample,
     run_and_wait,
     wait_until,
+    warehouse_is,
 )
 from tests.integration.helpers import (
     TERMINAL_STATES,
     assert_completed,
     is_notice_of,
+    published_checksums,
     run_sql,
+    trigger_run,
     wait_for_terminal_state,
 )
 from tests.support.receivers import HttpReceiver
@@ -60,7 +62,7 @@ def test_server_restarted_during_a_run(
         holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LOAD_LOCK.key})
         holder.commit()
         try:
-            flow_run_id = create_run(api)
+            flow_run_id = trigger_run(api)
             wait_until(lambda: _waiting_for_load_lock(etl_engine), "the run waiting to load")
             services.restart("prefect-server")
             services.wait_healthy("prefect-server")
@@ -77,6 +79,14 @@ def test_server_restarted_during_a_run(
         f"etl_run says {record['status']} ({record['error']})"
     )
     notices = stack_webhook.wait_for(is_notice_of(flow_run_id), timeout_s=60, settle_s=2)
+    record_fault(
+        "prefect_server_restarted",
+        state=run["state"]["name"],
+        etl_run=record["status"],
+        warehouse_before="A",
+        warehouse_after=warehouse_is(etl_engine, inputs),
+        notices=",".join(n["body"]["event"] for n in notices),
+    )
     expected = "success" if state == "COMPLETED" else "failure"
     assert [n["body"]["event"] for n in notices] == [expected]
     # Version A over A: complete and unchanged are the same tables.

@@ -16,16 +16,21 @@ from tests.integration.faults.helpers import (
     CONTAINER_RAW_ROOT,
     Inputs,
     Services,
-    create_run,
     etl_run_of,
     flow_run_logs,
-    published_checksums,
+    record_fault,
     restore_sample,
     sample_files,
     sha256,
     wait_until,
+    warehouse_is,
 )
-from tests.integration.helpers import assert_completed, wait_for_terminal_state
+from tests.integration.helpers import (
+    assert_completed,
+    published_checksums,
+    trigger_run,
+    wait_for_terminal_state,
+)
 from tests.support.sample_files import COMPANIES
 
 pytestmark = pytest.mark.integration
@@ -67,7 +72,7 @@ def test_a_source_file_replaced_during_the_run(
     services.exec("worker", "rm", "-f", STOP, COUNT)
     services.exec("worker", "python", "-c", REPLACER, detach=True)
     try:
-        flow_run_id = create_run(api, FOLDER)
+        flow_run_id = trigger_run(api, FOLDER)
         run = wait_for_terminal_state(api, flow_run_id)
     finally:
         services.exec("worker", "touch", STOP)
@@ -87,7 +92,14 @@ def test_a_source_file_replaced_during_the_run(
         f"the tables are not those of version {versions[recorded]}, whose checksum the run recorded"
     )
     copies = [m for m in flow_run_logs(api, flow_run_id) if "changed while it was copied" in m]
-    print(f"version={versions[recorded]} replaced={replaced} copies_retried={len(copies)}")
+    record_fault(
+        "source_file_replaced",
+        state=run["state"]["name"],
+        recorded_version=versions[recorded],
+        warehouse_after=warehouse_is(etl_engine, inputs),
+        replaced_times=replaced,
+        copies_retried=len(copies),
+    )
     services.exec("worker", "rm", "-rf", FOLDER)
     if versions[recorded] == "B":
         restore_sample(api, etl_engine, inputs)

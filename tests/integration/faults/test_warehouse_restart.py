@@ -17,15 +17,20 @@ from sqlalchemy.engine import Engine
 from tests.integration.faults.helpers import (
     Inputs,
     Services,
-    create_run,
     etl_run_of,
     held_table_lock,
-    published_checksums,
+    record_fault,
     restore_sample,
     wait_until,
     waiting_etl_sessions,
+    warehouse_is,
 )
-from tests.integration.helpers import is_notice_of, wait_for_terminal_state
+from tests.integration.helpers import (
+    is_notice_of,
+    published_checksums,
+    trigger_run,
+    wait_for_terminal_state,
+)
 from tests.support.receivers import HttpReceiver
 
 pytestmark = pytest.mark.integration
@@ -41,7 +46,7 @@ def test_warehouse_restarted_during_the_publish(
     inputs: Inputs,
 ) -> None:
     with held_table_lock(etl_engine, LOCKED_TABLE, "SHARE"):
-        flow_run_id = create_run(api, inputs.b_dir)
+        flow_run_id = trigger_run(api, inputs.b_dir)
         wait_until(lambda: waiting_etl_sessions(etl_engine), "the run inside its publish")
         services.restart("warehouse-db")
     services.wait_healthy("warehouse-db")
@@ -53,7 +58,14 @@ def test_warehouse_restarted_during_the_publish(
     tables = published_checksums(etl_engine)
     notices = stack_webhook.wait_for(is_notice_of(flow_run_id), timeout_s=60, settle_s=2)
     final = [n["body"]["event"] for n in notices if n["body"]["event"] != "retry"]
-    print(f"state={run['state']['name']} etl_run={record['status']} notices={final}")
+    record_fault(
+        "warehouse_db_restarted",
+        state=run["state"]["name"],
+        etl_run=record["status"],
+        warehouse_before="A",
+        warehouse_after=warehouse_is(etl_engine, inputs),
+        notices=",".join(n["body"]["event"] for n in notices),
+    )
     if state == "COMPLETED":
         assert record["status"] == "completed"
         assert tables == inputs.b_checksums, "completed, so the warehouse is all of B"

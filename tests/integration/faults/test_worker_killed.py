@@ -29,8 +29,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from etl.warehouse.schema import PUBLISHED_TABLES
+from tests.integration.faults.helpers import record_fault
 from tests.integration.helpers import (
-    TEST_OUTPUT,
     assert_completed,
     is_notice_of,
     published_checksums,
@@ -157,14 +157,6 @@ def _state_time(run: dict[str, Any]) -> float:
     return datetime.fromisoformat(run["state"]["timestamp"]).astimezone(UTC).timestamp()
 
 
-def _record_measure(line: str) -> None:
-    """Keep the measured figure beside the other test outputs (and on stdout)."""
-    print(f"measure {line}")
-    TEST_OUTPUT.mkdir(exist_ok=True)
-    with (TEST_OUTPUT / "worker_killed.txt").open("a", encoding="utf-8") as out:
-        out.write(f"{datetime.now(UTC).isoformat()} {line}\n")
-
-
 def _etl_run(engine: Engine, flow_run_id: str) -> tuple[Any, ...]:
     rows = run_sql(
         engine,
@@ -197,7 +189,17 @@ def test_worker_killed_mid_run(
     # The run is Crashed by the heartbeat automation, within the bound.
     run = wait_for_terminal_state(api, flow_run_id, timeout_s=CRASHED_WITHIN_S + 30)
     took = _state_time(run) - killed_at
-    _record_measure(f"stage={stage} seconds_from_kill_to_crashed={took:.1f}")
+    alerts = stack_webhook.wait_for(
+        is_notice_of(flow_run_id, "automation"), timeout_s=120, settle_s=ALERT_SETTLE_S
+    )
+    record_fault(
+        f"worker_killed_at_{stage}",
+        state=run["state"]["name"],
+        seconds_from_kill_to_crashed=f"{took:.1f}",
+        warehouse_unchanged=published_checksums(etl_engine) == before,
+        crash_alerts=len(alerts),
+        hook_notices=len(stack_webhook.matching(is_notice_of(flow_run_id))),
+    )
     assert run["state"]["type"] == "CRASHED", run["state"]
     assert took <= CRASHED_WITHIN_S
     assert "No heartbeat for" in run["state"]["message"]
@@ -208,9 +210,6 @@ def test_worker_killed_mid_run(
 
     # The crash alert fires once: the "run crashed" automation's notice, and no other
     # (the run's own hooks died with it).
-    alerts = stack_webhook.wait_for(
-        is_notice_of(flow_run_id, "automation"), timeout_s=120, settle_s=ALERT_SETTLE_S
-    )
     assert len(alerts) == 1, [a["body"] for a in alerts]
     assert "is Crashed" in str(alerts[0]["body"])
     assert stack_webhook.matching(is_notice_of(flow_run_id)) == []
@@ -229,6 +228,11 @@ def test_worker_killed_mid_run(
         f"crashed: the run's process ended without recording an outcome (killed, or its "
         f"container or machine lost); found by run {next_run_id} because no session held "
         "its run lock",
+    )
+    record_fault(
+        f"worker_killed_at_{stage}",
+        etl_run_after_next_run=_etl_run(etl_engine, flow_run_id)[1],
+        next_run=following["state"]["name"],
     )
     assert published_checksums(etl_engine) == clean_checksums
     # The flow run's state is final: the next run did not touch it.

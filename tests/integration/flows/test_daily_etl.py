@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from tests.integration.helpers import (
     assert_completed,
     is_notice_of,
+    published_checksums,
     run_sql,
     trigger_and_wait,
 )
@@ -101,31 +102,15 @@ def test_summary_artifacts(completed_run: dict[str, Any], api: httpx.Client) -> 
     assert keys >= ARTIFACT_KEYS, f"missing artifacts: {sorted(ARTIFACT_KEYS - keys)}"
 
 
-def _published_checksums(engine: Engine) -> dict[str, str]:
-    """md5 of every published table's rows in primary-key order (independent of the ETL)."""
-    from etl.warehouse.schema import PUBLISHED_TABLES  # noqa: PLC0415
-
-    checksums = {}
-    for table in PUBLISHED_TABLES:
-        order = ", ".join(f't."{c.name}"' for c in table.primary_key.columns)
-        (digest,) = run_sql(
-            engine,
-            f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY {order}), '')) "
-            f'FROM warehouse."{table.name}" t',
-        )[0]
-        checksums[table.name] = digest
-    return checksums
-
-
 def test_second_run_changes_nothing(
     completed_run: dict[str, Any], api: httpx.Client, etl_engine: Engine
 ) -> None:
     """Same input, second run: every published table is byte-for-byte the same."""
     assert_completed(completed_run)
-    before = _published_checksums(etl_engine)
+    before = published_checksums(etl_engine)
     second = trigger_and_wait(api)
     assert_completed(second)
-    assert _published_checksums(etl_engine) == before
+    assert published_checksums(etl_engine) == before
 
     # The pipeline's own record agrees: the two latest completed runs have the same
     # table checksums.
