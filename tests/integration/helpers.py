@@ -24,6 +24,14 @@ TEST_OUTPUT = REPO_ROOT / "test-output"
 DEPLOYMENT_NAME = "ABI ETL Pipeline/daily-etl"
 WORK_POOL = "abi-etl-pool"
 WORK_QUEUE = "abi-etl-queue"
+# The stack's generated secrets (mk/stack.mk STACK_SECRETS): Compose refuses an empty one.
+STACK_SECRETS = (
+    "PREFECT_AUTH_PASSWORD",
+    "PREFECT_DB_PASSWORD",
+    "WAREHOUSE_ADMIN_PASSWORD",
+    "ABI_WAREHOUSE_ETL_PASSWORD",
+    "ABI_WAREHOUSE_BI_PASSWORD",
+)
 TERMINAL_STATES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 RUN_TIMEOUT_S = float(os.environ.get("ABI_IT_RUN_TIMEOUT", "1500"))
 

@@ -11,20 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.integration.deploy.make_targets import run_make
+from tests.integration.helpers import STACK_SECRETS
 
 pytestmark = pytest.mark.integration
 
 HINT = "stack: a base image cannot be pulled"
 # make's own "make: *** [...] Error 1" (make[1] when the tests run under make).
 MAKE_ERROR = re.compile(r"make(\[\d+\])?: ")
-# The stack's required variables, so that Compose parses the file without the stack's .env.
-SECRETS = (
-    "PREFECT_AUTH_PASSWORD",
-    "PREFECT_DB_PASSWORD",
-    "WAREHOUSE_ADMIN_PASSWORD",
-    "ABI_WAREHOUSE_ETL_PASSWORD",
-    "ABI_WAREHOUSE_BI_PASSWORD",
-)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +37,7 @@ def test_unreachable_registry_ends_with_one_line_saying_what_to_do(tmp_path: Pat
     env = {
         "PYTHON_IMAGE": "127.0.0.1:9/library/python:3.11-slim-bookworm",
         "STACK_ENV": str(tmp_path / ".env"),  # leaves the checkout's .env alone
-        **dict.fromkeys(SECRETS, "unused"),
+        **dict.fromkeys(STACK_SECRETS, "unused"),
     }
     built = run_make("stack-build", env=env, timeout=300)
     assert built.returncode != 0, built.describe()

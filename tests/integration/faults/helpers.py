@@ -73,6 +73,27 @@ def record_fault(fault: str, **observed: object) -> None:
         out.write(line + "\n")
 
 
+def record_run_fault(
+    fault: str,
+    run: dict[str, Any],
+    engine: Engine,
+    inputs: Inputs,
+    notices: list[dict[str, Any]],
+    **observed: object,
+) -> None:
+    """record_fault for a run that ended: its state, its etl_run status, which version
+    the warehouse holds (it held A before), and the notices it sent."""
+    record_fault(
+        fault,
+        state=run["state"]["name"],
+        etl_run=etl_run_of(engine, run["id"])["status"],
+        warehouse_before="A",
+        warehouse_after=warehouse_is(engine, inputs),
+        notices=",".join(n["body"]["event"] for n in notices),
+        **observed,
+    )
+
+
 def warehouse_is(engine: Engine, inputs: Inputs) -> str:
     """Which version's tables the warehouse holds now: A, B, or neither (corrupt)."""
     now = published_checksums(engine)
@@ -84,7 +105,7 @@ def warehouse_is(engine: Engine, inputs: Inputs) -> str:
 def etl_run_of(engine: Engine, flow_run_id: str) -> dict[str, Any]:
     rows = run_sql(
         engine,
-        "SELECT status, error, started_at, ended_at, input_checksums, table_checksums "
+        "SELECT run_id, status, error, started_at, ended_at, input_checksums, table_checksums "
         "FROM warehouse.etl_run WHERE flow_run_id = :id",
         id=flow_run_id,
     )

@@ -25,12 +25,11 @@ from tests.integration.faults.helpers import (
     Services,
     etl_run_of,
     held_table_lock,
-    record_fault,
+    record_run_fault,
     restore_sample,
     task_run_named,
     wait_until,
     waiting_etl_sessions,
-    warehouse_is,
 )
 from tests.integration.helpers import (
     Stack,
@@ -97,15 +96,14 @@ def test_publish_gives_up_after_the_lock_timeout_then_retries_and_completes(
     run = wait_for_terminal_state(api, flow_run_id)
     of_run = is_notice_of(flow_run_id)
     stack_webhook.wait_for(lambda r: of_run(r) and r["body"]["event"] != "retry", 30)
-    record_fault(
+    record_run_fault(
         "hung_database",
-        state=run["state"]["name"],
-        etl_run=etl_run_of(etl_engine, flow_run_id)["status"],
+        run,
+        etl_engine,
+        inputs,
+        stack_webhook.matching(of_run),
         lock_timeout_s=timeout_s,
         gave_up_after_s=f"{waited:.1f}",
-        warehouse_before="A",
-        warehouse_after=warehouse_is(etl_engine, inputs),
-        notices=",".join(n["body"]["event"] for n in stack_webhook.matching(of_run)),
     )
 
     assert_completed(run)

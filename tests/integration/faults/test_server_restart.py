@@ -18,11 +18,10 @@ from tests.integration.faults.helpers import (
     Inputs,
     Services,
     etl_run_of,
-    record_fault,
+    record_run_fault,
     restore_sample,
     run_and_wait,
     wait_until,
-    warehouse_is,
 )
 from tests.integration.helpers import (
     TERMINAL_STATES,
@@ -79,14 +78,7 @@ def test_server_restarted_during_a_run(
         f"etl_run says {record['status']} ({record['error']})"
     )
     notices = stack_webhook.wait_for(is_notice_of(flow_run_id), timeout_s=60, settle_s=2)
-    record_fault(
-        "prefect_server_restarted",
-        state=run["state"]["name"],
-        etl_run=record["status"],
-        warehouse_before="A",
-        warehouse_after=warehouse_is(etl_engine, inputs),
-        notices=",".join(n["body"]["event"] for n in notices),
-    )
+    record_run_fault("prefect_server_restarted", run, etl_engine, inputs, notices)
     expected = "success" if state == "COMPLETED" else "failure"
     assert [n["body"]["event"] for n in notices] == [expected]
     # Version A over A: complete and unchanged are the same tables.

@@ -19,11 +19,10 @@ from tests.integration.faults.helpers import (
     Services,
     etl_run_of,
     held_table_lock,
-    record_fault,
+    record_run_fault,
     restore_sample,
     wait_until,
     waiting_etl_sessions,
-    warehouse_is,
 )
 from tests.integration.helpers import (
     is_notice_of,
@@ -58,14 +57,7 @@ def test_warehouse_restarted_during_the_publish(
     tables = published_checksums(etl_engine)
     notices = stack_webhook.wait_for(is_notice_of(flow_run_id), timeout_s=60, settle_s=2)
     final = [n["body"]["event"] for n in notices if n["body"]["event"] != "retry"]
-    record_fault(
-        "warehouse_db_restarted",
-        state=run["state"]["name"],
-        etl_run=record["status"],
-        warehouse_before="A",
-        warehouse_after=warehouse_is(etl_engine, inputs),
-        notices=",".join(n["body"]["event"] for n in notices),
-    )
+    record_run_fault("warehouse_db_restarted", run, etl_engine, inputs, notices)
     if state == "COMPLETED":
         assert record["status"] == "completed"
         assert tables == inputs.b_checksums, "completed, so the warehouse is all of B"

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from etl.warehouse.schema import PUBLISHED_TABLES
-from tests.integration.faults.helpers import record_fault
+from tests.integration.faults.helpers import etl_run_of, record_fault
 from tests.integration.helpers import (
     assert_completed,
     is_notice_of,
@@ -157,17 +157,6 @@ def _state_time(run: dict[str, Any]) -> float:
     return datetime.fromisoformat(run["state"]["timestamp"]).astimezone(UTC).timestamp()
 
 
-def _etl_run(engine: Engine, flow_run_id: str) -> tuple[Any, ...]:
-    rows = run_sql(
-        engine,
-        "SELECT run_id, status, ended_at IS NOT NULL, error FROM warehouse.etl_run "
-        "WHERE flow_run_id = :id",
-        id=flow_run_id,
-    )
-    assert len(rows) == 1, f"etl_run rows of flow run {flow_run_id}: {rows}"
-    return tuple(rows[0])
-
-
 @pytest.mark.parametrize("stage", ["extract", "publish"])
 def test_worker_killed_mid_run(
     stage: str,
@@ -215,24 +204,24 @@ def test_worker_killed_mid_run(
     assert stack_webhook.matching(is_notice_of(flow_run_id)) == []
 
     # The next run completes, marks the dead run's row crashed, and publishes the same.
-    dead_run_id, status, _, _ = _etl_run(etl_engine, flow_run_id)
-    assert status == "running"  # nothing could record the death but another run
+    dead = etl_run_of(etl_engine, flow_run_id)
+    assert dead["status"] == "running"  # nothing could record the death but another run
     following = trigger_and_wait(api)
     assert_completed(following)
-    next_run_id, next_status, _, _ = _etl_run(etl_engine, following["id"])
-    assert next_status == "completed"
-    assert _etl_run(etl_engine, flow_run_id) == (
-        dead_run_id,
+    found_by = etl_run_of(etl_engine, following["id"])
+    assert found_by["status"] == "completed"
+    dead = etl_run_of(etl_engine, flow_run_id)
+    record_fault(
+        f"worker_killed_at_{stage}",
+        etl_run_after_next_run=dead["status"],
+        next_run=following["state"]["name"],
+    )
+    assert (dead["status"], dead["ended_at"] is not None, dead["error"]) == (
         "crashed",
         True,
         f"crashed: the run's process ended without recording an outcome (killed, or its "
-        f"container or machine lost); found by run {next_run_id} because no session held "
-        "its run lock",
-    )
-    record_fault(
-        f"worker_killed_at_{stage}",
-        etl_run_after_next_run=_etl_run(etl_engine, flow_run_id)[1],
-        next_run=following["state"]["name"],
+        f"container or machine lost); found by run {found_by['run_id']} because no session "
+        "held its run lock",
     )
     assert published_checksums(etl_engine) == clean_checksums
     # The flow run's state is final: the next run did not touch it.

@@ -19,18 +19,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.integration.deploy.make_targets import run_make
-from tests.integration.helpers import REPO_ROOT, Stack, compose, read_env_file
+from tests.integration.helpers import REPO_ROOT, STACK_SECRETS, Stack, compose, read_env_file
 
 pytestmark = pytest.mark.integration
 
 URL_CHARACTERS = "@/:%#$"
-SECRETS = (
-    "PREFECT_AUTH_PASSWORD",
-    "PREFECT_DB_PASSWORD",
-    "WAREHOUSE_ADMIN_PASSWORD",
-    "ABI_WAREHOUSE_ETL_PASSWORD",
-    "ABI_WAREHOUSE_BI_PASSWORD",
-)
 
 
 def _missing(value: str) -> str:
@@ -49,7 +42,7 @@ def test_generated_passwords_hold_url_characters(generated_env: Path) -> None:
     lines = dict(
         line.split("=", 1) for line in generated_env.read_text().splitlines() if "=" in line
     )
-    for name in SECRETS:
+    for name in STACK_SECRETS:
         raw = lines[name]
         # Single-quoted: Compose takes the value verbatim (no $ interpolation, no comment).
         assert raw.startswith("'") and raw.endswith("'"), f"{name}={raw}"
@@ -80,7 +73,7 @@ def test_compose_hands_the_passwords_over_verbatim(generated_env: Path) -> None:
 
 
 def test_the_running_stack_uses_such_passwords(stack: Stack) -> None:
-    weak = {name: _missing(stack.get(name)) for name in SECRETS if _missing(stack.get(name))}
+    weak = {name: _missing(stack.get(name)) for name in STACK_SECRETS if _missing(stack.get(name))}
     assert not weak, (
         f"the stack's passwords lack URL characters {weak}: an .env from before "
         "`make stack-env` generated them; `make clean`, delete .env, `make up`"
