@@ -28,6 +28,7 @@ from pathlib import Path
 from port_for import get_port
 from pytest_postgresql.executors import PostgreSQLExecutor
 from pytest_postgresql.janitor import DatabaseJanitor
+from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import URL
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,16 @@ logger = logging.getLogger(__name__)
 # Debian and Ubuntu keep the server binaries off PATH, one folder per major version.
 DEBIAN_PG_BINARIES = Path("/usr/lib/postgresql")
 CLUSTER_USER = "postgres"
+
+
+def query_rows(url: str, sql: str, **params: object) -> list[tuple]:
+    """Rows of one statement on a connection of its own (closed before returning)."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
 
 
 def find_pg_ctl() -> str | None:

@@ -31,6 +31,13 @@ _CONNECT = (
 )
 
 
+def _probe(service: str, host: str, port: str = "5432") -> subprocess.CompletedProcess:
+    """Try a TCP connection to host:port from inside `service`'s container."""
+    return compose(
+        "exec", "-T", service, "python", "-c", _CONNECT, host, port, timeout=60, check=False
+    )
+
+
 def _ip(container: dict[str, Any]) -> dict[str, str]:
     return {
         name: network["IPAddress"]
@@ -72,52 +79,17 @@ def test_prefect_db_network_is_internal_and_shared_with_the_server_only(
 def test_worker_cannot_reach_prefect_db(containers: dict[str, list[dict[str, Any]]]) -> None:
     [db] = containers["prefect-db"]
     [address] = _ip(db).values()
-    by_name = compose(
-        "exec",
-        "-T",
-        "worker",
-        "python",
-        "-c",
-        _CONNECT,
-        "prefect-db",
-        "5432",
-        timeout=60,
-        check=False,
-    )
+    by_name = _probe("worker", "prefect-db")
     assert by_name.returncode == 1 and "gaierror" in by_name.stdout, by_name.stdout
-    by_address = compose(
-        "exec", "-T", "worker", "python", "-c", _CONNECT, address, "5432", timeout=60, check=False
-    )
+    by_address = _probe("worker", address)
     assert by_address.returncode == 1, by_address.stdout
     # The same probe works: the worker reaches the warehouse it loads.
-    warehouse = compose(
-        "exec",
-        "-T",
-        "worker",
-        "python",
-        "-c",
-        _CONNECT,
-        "warehouse-db",
-        "5432",
-        timeout=60,
-        check=False,
-    )
+    warehouse = _probe("worker", "warehouse-db")
     assert warehouse.returncode == 0, warehouse.stdout
 
 
 def test_prefect_server_reaches_prefect_db() -> None:
-    done = compose(
-        "exec",
-        "-T",
-        "prefect-server",
-        "python",
-        "-c",
-        _CONNECT,
-        "prefect-db",
-        "5432",
-        timeout=60,
-        check=False,
-    )
+    done = _probe("prefect-server", "prefect-db")
     assert done.returncode == 0, done.stdout
 
 
@@ -132,7 +104,5 @@ def test_prefect_db_reaches_nothing_on_the_etl_network(
     done = compose("exec", "-T", "prefect-db", "bash", "-c", probe, timeout=60, check=False)
     assert done.returncode != 0, done.stdout
     # The same probe from a container of the etl network connects.
-    control = compose(
-        "exec", "-T", "worker", "python", "-c", _CONNECT, address, "5432", timeout=60, check=False
-    )
+    control = _probe("worker", address)
     assert control.returncode == 0, control.stdout

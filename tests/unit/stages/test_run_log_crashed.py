@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, pool, text
 
 from etl.config.settings import Settings, load_settings
 from etl.stages.context import RunContext
 from etl.stages.run_log import holding_run_lock, mark_crashed_runs, record_run_start
 from etl.stages.standard import run_standard
 from etl.warehouse.locks import RUN_LOCK_NAMESPACE
+from tests.support.postgres import query_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -45,17 +45,8 @@ def _ctx(run_id: str) -> RunContext:
     return RunContext(run_id, Settings(), "standard", False, datetime.now(UTC))
 
 
-def _query(url: str, sql: str, **params: object) -> list[tuple]:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
-
-
 def _row(url: str, run_id: str) -> tuple:
-    (row,) = _query(
+    (row,) = query_rows(
         url,
         "SELECT status, ended_at IS NOT NULL, error FROM warehouse.etl_run WHERE run_id = :r",
         r=run_id,
@@ -64,7 +55,7 @@ def _row(url: str, run_id: str) -> tuple:
 
 
 def _run_locks_held(url: str) -> int:
-    (row,) = _query(
+    (row,) = query_rows(
         url,
         "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
         "WHERE l.locktype = 'advisory' AND l.classid = :ns AND d.datname = current_database()",

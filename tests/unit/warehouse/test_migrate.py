@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, create_engine, pool, text
 
 from etl.warehouse.migrate import alembic_config, head_revision, upgrade
 from etl.warehouse.schema import metadata
+from tests.support.postgres import query_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -60,18 +61,9 @@ def test_migrated_database_matches_metadata(migrated_url: str) -> None:
     assert _diff(migrated_url) == []
 
 
-def _rows(url: str, sql: str, **params: object) -> list[tuple]:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
-
-
 def test_check_constraints_match_metadata(migrated_url: str) -> None:
     # autogenerate does not compare CHECK constraints, so compare them by name here.
-    rows = _rows(
+    rows = query_rows(
         migrated_url,
         "SELECT c.relname, k.conname FROM pg_constraint k "
         "JOIN pg_class c ON c.oid = k.conrelid "
@@ -82,10 +74,10 @@ def test_check_constraints_match_metadata(migrated_url: str) -> None:
 
 
 def test_schemas_and_views_exist(migrated_url: str) -> None:
-    schemas = {name for (name,) in _rows(migrated_url, "SELECT nspname FROM pg_namespace")}
+    schemas = {name for (name,) in query_rows(migrated_url, "SELECT nspname FROM pg_namespace")}
     views = {
         name
-        for (name,) in _rows(
+        for (name,) in query_rows(
             migrated_url, "SELECT viewname FROM pg_views WHERE schemaname = 'analytics'"
         )
     }
@@ -106,7 +98,7 @@ def _columns(url: str, table: str) -> set[str]:
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = 'warehouse' AND table_name = :table"
     )
-    return {name for (name,) in _rows(url, sql, table=table)}
+    return {name for (name,) in query_rows(url, sql, table=table)}
 
 
 def test_0003_adds_raw_sic_and_unknown_technologies_and_reverts(migrated_url: str) -> None:
@@ -124,7 +116,7 @@ def _status_check(url: str) -> str:
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conname = 'ck_etl_run_status_known'"
     )
-    ((definition,),) = _rows(url, sql)
+    ((definition,),) = query_rows(url, sql)
     return definition
 
 
@@ -141,6 +133,6 @@ def test_0004_allows_crashed_runs_and_reverts_them_to_failed(migrated_url: str) 
     engine.dispose()
     command.downgrade(alembic_config(migrated_url), "0003")
     assert "'crashed'" not in _status_check(migrated_url)
-    assert _rows(migrated_url, "SELECT status FROM warehouse.etl_run") == [("failed",)]
+    assert query_rows(migrated_url, "SELECT status FROM warehouse.etl_run") == [("failed",)]
     assert upgrade(migrated_url) == "0004"
     assert _diff(migrated_url) == []
