@@ -3,8 +3,15 @@
 One suite per table, named after it, validated through a GX PostgreSQL data source with
 a table asset on `staging.<table>`: every expectation compiles to SQL that aggregates in
 the database (counts, sums, anti-joins) and returns at most a few example rows, so no
-table is ever read into Python. Keys, foreign keys, date keys and NOT NULL columns are
-derived from `etl.warehouse.schema`, so a new column or table is covered without edits.
+table is ever read into Python.
+
+The suites hold only what the schema cannot say. NOT NULL, CHECK, unique keys and
+references are the built-in SQL audit's (`etl.warehouse.audit.enforced_rules`, derived
+from `etl.warehouse.schema`), which runs on every load, validation skipped or not; a
+suite never evaluates one of them again (tests/unit/quality/test_quality_once.py).
+What stays: the staged column set, the year bounds of the run (narrower than the CHECKs'
+sanity bounds, and moving with the run's date), calendar ranges of `dim_date` and rules
+across columns or tables that no constraint states, warnings, and row counts.
 """
 
 from __future__ import annotations
@@ -30,14 +37,13 @@ from etl.quality.results import QualityReport, SuiteResult
 from etl.quality.runner import log_suite_result, run_validation
 from etl.quality.severity import ERROR, WARNING, Severity
 from etl.quality.unexpected_rows import ExpectQueryToReturnNoRows
-from etl.warehouse.schema import PUBLISHED_TABLES, RECOMMENDATIONS, STAGING_SCHEMA
-from etl.warehouse.staged import NATURAL_KEY_OF, STAGED_COLUMNS
+from etl.warehouse.schema import PUBLISHED_TABLES, STAGING_SCHEMA
+from etl.warehouse.staged import STAGED_COLUMNS
 
 logger = logging.getLogger(__name__)
 
 KIND = "warehouse"
 DATASOURCE_NAME = "staging"
-DATE_DIMENSION = ("dim_date", "date_key")
 
 # Which staged table each source's clean rows become, one row per clean row.
 RECONCILED_TABLE = {
@@ -46,61 +52,8 @@ RECONCILED_TABLE = {
     "trl_predictions": "fact_trl_prediction",
 }
 
-SCORE_COLUMNS = {
-    "fact_publication_technology": (
-        "maturity_score",
-        "innovation_score",
-        "market_score",
-        "risk_score",
-    ),
-    "fact_company_score": ("rd_score", "cash_score", "growth_score", "market_score", "total_score"),
-}
-TRL_COLUMNS = {
-    "dim_publication": ("trl",),
-    "fact_publication_technology": ("trl",),
-    "fact_trl_prediction": ("current_trl", "predicted_trl"),
-}
 # trl_change is Predicted_TRL - Current_TRL in the source; the file rounds to 0.1 at most.
 TRL_CHANGE_TOLERANCE = 0.051
-
-
-@dataclass(frozen=True)
-class Reference:
-    column: str  # staged column holding the natural key
-    dimension: str
-    dimension_column: str
-
-
-@dataclass(frozen=True)
-class StagedTable:
-    name: str
-    natural_key: tuple[str, ...]
-    not_null: tuple[str, ...]  # staged columns whose published column is NOT NULL
-    references: tuple[Reference, ...]  # natural keys and date keys found in a dimension
-
-
-def _natural(column: str) -> str:
-    return NATURAL_KEY_OF[column][0] if column in NATURAL_KEY_OF else column
-
-
-def staged_table(table: Table) -> StagedTable:
-    """Keys and references of a staged table, read off its published definition."""
-    pk = [c.name for c in table.primary_key.columns]
-    own_identity = pk[0] in NATURAL_KEY_OF and NATURAL_KEY_OF[pk[0]][2] == table.name
-    natural_key = tuple(_natural(c) for c in pk)
-    references = []
-    not_null = []
-    for column in table.columns:
-        if own_identity and column.name == pk[0]:
-            continue  # a dimension's identity is assigned at publish, never staged
-        if not column.nullable:
-            not_null.append(_natural(column.name))
-        if column.name in NATURAL_KEY_OF:
-            natural, _, dimension = NATURAL_KEY_OF[column.name]
-            references.append(Reference(natural, dimension, natural))
-        elif any(fk.target_fullname.endswith("dim_date.date_key") for fk in column.foreign_keys):
-            references.append(Reference(column.name, *DATE_DIMENSION))
-    return StagedTable(table.name, natural_key, tuple(not_null), tuple(references))
 
 
 @dataclass(frozen=True)
@@ -113,17 +66,14 @@ class Bounds:
 
 
 def table_bounds(name: str, years: YearRanges) -> list[Bounds]:
-    """Range checks of one staged table; years those of the run, scales fixed."""
+    """Range checks of one staged table that no CHECK states: the run's years, calendars."""
 
     def year(column: str, severity: Severity = ERROR) -> Bounds:
         bound = years[column]
         return Bounds(column, bound.minimum, bound.maximum, severity, bound.source)
 
-    def percent(column: str) -> Bounds:
-        return Bounds(column, 0, 100, ERROR, "scale 0..100")
-
-    bounds = [percent(c) for c in SCORE_COLUMNS.get(name, ())]
-    bounds += [Bounds(c, 1, 9, ERROR, "TRL scale 1..9") for c in TRL_COLUMNS.get(name, ())]
+    # Fixed scales that a CHECK states (scores 0..100, TRL 1..9, pub_month 1..12) are the
+    # audit's; the year bounds here are narrower than the CHECKs' and follow the run.
     per_table: dict[str, list[Bounds]] = {
         "dim_date": [
             Bounds("month", 1, 12, ERROR, "calendar"),
@@ -132,23 +82,18 @@ def table_bounds(name: str, years: YearRanges) -> list[Bounds]:
             Bounds("iso_week", 1, 53, ERROR, "calendar"),
             Bounds("day_of_week", 1, 7, ERROR, "calendar (ISO)"),
         ],
-        "dim_publication": [
-            year("pub_year"),
-            Bounds("pub_month", 1, 12, ERROR, "calendar months 1..12"),
-            percent("maturity"),
-        ],
+        "dim_publication": [year("pub_year")],
         "dim_company": [year("first_fiscal_year"), year("last_fiscal_year")],
         "fact_trl_prediction": [
             year("forecast_year"),
             # The assessment year, not a key: worth a look, not a block.
             year("current_year", WARNING),
-            percent("confidence_pct"),
         ],
         "fact_publication_technology": [year("pub_year")],
-        "fact_financial": [year("fiscal_year"), percent("data_completeness")],
+        "fact_financial": [year("fiscal_year")],
         "fact_company_score": [year("fiscal_year")],
     }
-    return bounds + per_table.get(name, [])
+    return per_table.get(name, [])
 
 
 def _meta(check: str, threshold_source: str | None = None) -> dict[str, object]:
@@ -158,22 +103,8 @@ def _meta(check: str, threshold_source: str | None = None) -> dict[str, object]:
     return meta
 
 
-def reference_query(table: StagedTable, ref: Reference) -> str:
-    """Rows whose key is not found in the dimension: an anti-join PostgreSQL runs itself."""
-    shown = list(dict.fromkeys([*table.natural_key, ref.column]))
-    select = ", ".join(f"f.{c}" for c in shown)
-    # LEFT JOIN rather than NOT EXISTS: GX substitutes {batch} unaliased when the query
-    # has a JOIN, so our own alias `f` stays valid whatever shape the batch takes.
-    return (
-        f"SELECT {select} FROM {{batch}} AS f "
-        f"LEFT JOIN {STAGING_SCHEMA}.{ref.dimension} AS d "
-        f"ON d.{ref.dimension_column} = f.{ref.column} "
-        f"WHERE f.{ref.column} IS NOT NULL AND d.{ref.dimension_column} IS NULL"
-    )
-
-
 def _business_rules(name: str, limits: ValidationSettings) -> list[gxe.Expectation]:
-    """Rules about the meaning of the numbers: warnings unless the schema enforces them."""
+    """Rules about the meaning of the numbers that no constraint states."""
     rules: list[gxe.Expectation] = []
     if name == "fact_financial":
         tolerance = limits.balance_sheet_tolerance
@@ -228,14 +159,6 @@ def _business_rules(name: str, limits: ValidationSettings) -> list[gxe.Expectati
         )
     if name == "fact_company_score":
         rules.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="recommendation",
-                value_set=list(RECOMMENDATIONS),
-                severity=ERROR.gx,
-                meta=_meta("recommendation_known", "etl.warehouse.schema.RECOMMENDATIONS"),
-            )
-        )
-        rules.append(
             ExpectQueryToReturnNoRows(
                 unexpected_rows_query=(
                     "SELECT s.cik, s.fiscal_year FROM {batch} AS s "
@@ -255,7 +178,6 @@ def build_table_suite(
     table: Table, limits: ValidationSettings, years: YearRanges, expected_rows: int | None = None
 ) -> gx.ExpectationSuite:
     """The suite of one staged table."""
-    staged = staged_table(table)
     # Collected first: adding to a suite that no context owns yet makes GX look for one.
     expectations: list[gxe.Expectation] = []
     expectations.append(
@@ -266,35 +188,6 @@ def build_table_suite(
             meta=_meta("staged_columns", "etl.warehouse.staged.STAGED_COLUMNS"),
         )
     )
-    for column in staged.not_null:
-        check = "natural_key_not_null" if column in staged.natural_key else "not_null"
-        expectations.append(
-            gxe.ExpectColumnValuesToNotBeNull(
-                column=column,
-                severity=ERROR.gx,
-                meta=_meta(check, "etl.warehouse.schema (NOT NULL)"),
-            )
-        )
-    key_meta = _meta("natural_key_unique", "etl.warehouse.schema (primary key)")
-    if len(staged.natural_key) == 1:
-        unique: gxe.Expectation = gxe.ExpectColumnValuesToBeUnique(
-            column=staged.natural_key[0], severity=ERROR.gx, meta=key_meta
-        )
-    else:
-        unique = gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=list(staged.natural_key), severity=ERROR.gx, meta=key_meta
-        )
-    expectations.append(unique)
-    for ref in staged.references:
-        check = "date_key_in_dim_date" if ref.dimension == "dim_date" else f"fk_{ref.dimension}"
-        expectations.append(
-            ExpectQueryToReturnNoRows(
-                unexpected_rows_query=reference_query(staged, ref),
-                severity=ERROR.gx,
-                description=f"{ref.column} found in {STAGING_SCHEMA}.{ref.dimension}",
-                meta=_meta(check) | {"columns": [ref.column], "dimension": ref.dimension},
-            )
-        )
     for bound in table_bounds(table.name, years):
         expectations.append(
             gxe.ExpectColumnValuesToBeBetween(

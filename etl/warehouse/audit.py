@@ -9,11 +9,14 @@ The built-in checks pre-flight every constraint the published tables enforce (NO
 CHECK, unique keys, foreign keys via natural keys), so a bad row is reported with counts
 per rule here instead of aborting the publish transaction on the first violation. They
 are grouped per table so that each large staged table is scanned once, not once per rule.
+`enforced_rules` lists them; a suite never evaluates one of them again
+(tests/unit/quality/test_quality_once.py), so each check runs once per run.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -56,9 +59,12 @@ class AuditFailedError(DataQualityError):
         self.results = results
 
 
-def _result(name: str, counts: dict[str, int], level: Level = "error") -> AuditResult:
+def _result(
+    name: str, counts: dict[str, int], rules: Sequence[Rule] = (), level: Level = "error"
+) -> AuditResult:
     failing = {rule: n for rule, n in counts.items() if n}
-    message = ", ".join(f"{rule}={n}" for rule, n in failing.items())
+    explained = {r.name: r.explain() for r in rules}
+    message = ", ".join(f"{rule}={n}{explained.get(rule, '')}" for rule, n in failing.items())
     return AuditResult(
         name=name,
         passed=not failing,
@@ -106,33 +112,106 @@ def _not_null_columns(table_spec: TableSpec) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Rule:
+    """One rule the audit enforces on `staging.<table>`: what the suites must not repeat.
+
+    `kind` is `not_null`, `unique`, `check` or `found_in`. A CHECK that reads as a range
+    (`col BETWEEN a AND b`) or a list (`col IN (...)`) also carries `bounds` or `values`,
+    so a suite's range or set can be compared with it.
+    """
+
+    table: str
+    kind: str
+    columns: tuple[str, ...]
+    name: str  # the rule's key in AuditResult.details
+    condition: str = ""  # the CHECK's SQL, or the referenced dimension column
+    bounds: tuple[float, float] | None = None
+    values: tuple[str, ...] | None = None
+
+    def explain(self) -> str:
+        """What a failure message adds to the rule's name: a CHECK's condition."""
+        return f" ({self.condition})" if self.kind == "check" else ""
+
+
+_RANGE = re.compile(r"^(\w+) BETWEEN (-?[\d.]+) AND (-?[\d.]+)$")
+_IN_LIST = re.compile(r"^(\w+) IN \((.*)\)$")
+_WORD = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+
+
+def _check_rule(table_spec: TableSpec, constraint: CheckConstraint) -> Rule:
+    condition = str(constraint.sqltext)
+    staged = table_spec.staged_names
+    name = f"check.{_constraint_name(constraint)}"
+    if match := _RANGE.match(condition):
+        column, low, high = match.groups()
+        bounds = (float(low), float(high))
+        return Rule(table_spec.name, "check", (column,), name, condition, bounds=bounds)
+    if match := _IN_LIST.match(condition):
+        column, listed = match.groups()
+        values = tuple(v.strip().strip("'") for v in listed.split(","))
+        return Rule(table_spec.name, "check", (column,), name, condition, values=values)
+    # Any other expression: the staged columns it names, in table order.
+    words = set(_WORD.findall(condition))
+    columns = tuple(c for c in staged if c in words)
+    return Rule(table_spec.name, "check", columns, name, condition)
+
+
+def _references(table_spec: TableSpec) -> list[tuple[str, str, str]]:
+    """(staged column, dimension, dimension column) for each natural key and date key."""
+    lookups = [(m.natural, m.dimension, m.natural) for m in table_spec.key_maps]
+    return lookups + [(c, "dim_date", "date_key") for c in table_spec.date_keys]
+
+
+def enforced_rules(name: str) -> list[Rule]:
+    """Every rule the built-in checks evaluate on `staging.<name>`, in their order."""
+    table_spec = spec(name)
+    rules = [
+        Rule(name, "not_null", (column,), f"not_null.{column}")
+        for column in _not_null_columns(table_spec)
+    ]
+    rules += [_check_rule(table_spec, c) for c in _check_constraints(table_spec)]
+    rules += [
+        Rule(name, "unique", key, f"unique.{'+'.join(key)}") for key in _unique_keys(table_spec)
+    ]
+    rules += [
+        Rule(name, "found_in", (column,), f"found_in.{dimension}.{column}", f"{dimension}.{target}")
+        for column, dimension, target in _references(table_spec)
+    ]
+    return rules
+
+
+def _count_sql(rule: Rule, staging: str) -> str:
+    """The SQL counting the staged rows that break `rule` (the table aliased `s`)."""
+    columns = ", ".join(f"s.{qi(c)}" for c in rule.columns)
+    if rule.kind == "not_null":
+        return f"count(*) FILTER (WHERE {columns} IS NULL)"
+    if rule.kind == "check":
+        return f"count(*) FILTER (WHERE ({rule.condition}) IS FALSE)"
+    if rule.kind == "unique":
+        not_null = " AND ".join(f"s.{qi(c)} IS NOT NULL" for c in rule.columns)
+        if len(rule.columns) == 1:
+            # A sort of plain values inside the same scan.
+            return f"count(*) FILTER (WHERE {not_null}) - count(DISTINCT {columns})"
+        # count(DISTINCT ROW(...)) sorts records (slow generic comparisons); a sorted
+        # GROUP BY on the columns themselves costs a third (1.5M fact keys: 0.7 s).
+        return (
+            f"(SELECT coalesce(sum(d.n - 1), 0) FROM (SELECT count(*) AS n FROM {staging} "
+            f"AS s WHERE {not_null} GROUP BY {columns} HAVING count(*) > 1) AS d)"
+        )
+    dimension, target = rule.condition.split(".")
+    return (
+        f"SELECT count(*) FROM {staging} AS s WHERE {columns} IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {qualified(STAGING_SCHEMA, dimension)} AS d "
+        f"WHERE d.{qi(target)} = {columns})"
+    )
+
+
 def constraints_check(name: str) -> AuditCheck:
     """NOT NULL, CHECK and unique keys of `staging.<name>`, in one scan."""
-    table_spec = spec(name)
-    rules: dict[str, str] = {}
-    for column in _not_null_columns(table_spec):
-        rules[f"not_null.{column}"] = f"count(*) FILTER (WHERE s.{qi(column)} IS NULL)"
-    for constraint in _check_constraints(table_spec):
-        condition = str(constraint.sqltext)
-        rules[f"check.{_constraint_name(constraint)}"] = (
-            f"count(*) FILTER (WHERE ({condition}) IS FALSE)"
-        )
     staging = qualified(STAGING_SCHEMA, name)
-    for key in _unique_keys(table_spec):
-        columns = ", ".join(f"s.{qi(c)}" for c in key)
-        not_null = " AND ".join(f"s.{qi(c)} IS NOT NULL" for c in key)
-        if len(key) == 1:
-            # A sort of plain values inside the same scan.
-            sql = f"count(*) FILTER (WHERE {not_null}) - count(DISTINCT {columns})"
-        else:
-            # count(DISTINCT ROW(...)) sorts records (slow generic comparisons); a sorted
-            # GROUP BY on the columns themselves costs a third (1.5M fact keys: 0.7 s).
-            sql = (
-                f"(SELECT coalesce(sum(d.n - 1), 0) FROM (SELECT count(*) AS n FROM {staging} "
-                f"AS s WHERE {not_null} GROUP BY {columns} HAVING count(*) > 1) AS d)"
-            )
-        rules[f"unique.{'+'.join(key)}"] = sql
-    selects = ", ".join(f"{sql} AS {qi(rule)}" for rule, sql in rules.items())
+    rules = [r for r in enforced_rules(name) if r.kind != "found_in"]
+    selects = ", ".join(f"{_count_sql(r, staging)} AS {qi(r.name)}" for r in rules)
     # CHECK expressions name bare columns, so the staged table is aliased and unqualified.
     query = text(f"SELECT {selects} FROM {staging} AS s")
 
@@ -141,34 +220,24 @@ def constraints_check(name: str) -> AuditCheck:
         conn.execute(text("SET LOCAL enable_hashagg = off"))
         row = conn.execute(query).mappings().one()
         conn.execute(text("SET LOCAL enable_hashagg TO DEFAULT"))
-        return _result(f"staged_constraints.{name}", {k: int(v) for k, v in row.items()})
+        counts = {r.name: int(row[r.name]) for r in rules}
+        return _result(f"staged_constraints.{name}", counts, rules)
 
     check.__name__ = f"staged_constraints_{name}"
     return check
 
 
-def _reference_rules(table_spec: TableSpec) -> dict[str, str]:
-    rules: dict[str, str] = {}
-    lookups = [(m.natural, m.dimension, m.natural) for m in table_spec.key_maps]
-    lookups += [(c, "dim_date", "date_key") for c in table_spec.date_keys]
-    for column, dimension, dim_column in lookups:
-        rules[f"found_in.{dimension}.{column}"] = (
-            f"SELECT count(*) FROM {table_spec.staging} AS s WHERE s.{qi(column)} IS NOT NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {qualified(STAGING_SCHEMA, dimension)} AS d "
-            f"WHERE d.{qi(dim_column)} = s.{qi(column)})"
-        )
-    return rules
-
-
 def references_check(name: str) -> AuditCheck | None:
     """Every natural key and date key of `staging.<name>` exists in its staged dimension."""
-    rules = _reference_rules(spec(name))
+    staging = qualified(STAGING_SCHEMA, name)
+    rules = [r for r in enforced_rules(name) if r.kind == "found_in"]
     if not rules:
         return None
+    queries = {r.name: text(_count_sql(r, staging)) for r in rules}
 
     def check(conn: Connection) -> AuditResult:
-        counts = {rule: int(conn.execute(text(sql)).scalar_one()) for rule, sql in rules.items()}
-        return _result(f"staged_references.{name}", counts)
+        counts = {rule: int(conn.execute(sql).scalar_one()) for rule, sql in queries.items()}
+        return _result(f"staged_references.{name}", counts, rules)
 
     check.__name__ = f"staged_references_{name}"
     return check

@@ -2,7 +2,7 @@
 
 Every statement any SQLAlchemy engine runs is captured with the number of rows it returned
 (psycopg2's default cursor receives a whole result set, so `rowcount` is what crossed the
-wire). Every row of both tables fails several expectations, the worst case for transfer.
+wire). Every row of both tables fails an expectation, the worst case for transfer.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.support.staging import create_staging_tables
 pytestmark = pytest.mark.postgres
 
 ROWS = 200_000
-BIG_TABLES = ("dim_publication", "fact_publication_technology")
+BIG_TABLES = ("dim_publication", "fact_company_score")
 AGGREGATE_OR_LIMIT = re.compile(r"\b(count|sum|min|max|avg)\s*\(|\blimit\b", re.IGNORECASE)
 
 
@@ -50,19 +50,19 @@ def test_broken_big_tables_are_validated_without_reading_them(
     engine = create_engine(pg_url)
     create_staging_tables(engine)
     with engine.begin() as conn:
-        # TRL 0 everywhere, date keys and technologies that no dimension holds.
+        # Years before the run's minimum, and scores of years fact_financial does not hold.
         conn.execute(
             text(
-                "INSERT INTO staging.dim_publication (pmid, link, pub_year, pub_month, "
-                "publication_date_key, trl) SELECT g, 'https://x/' || g, 2020, 1, 20200101, 0 "
-                "FROM generate_series(1, :n) AS g"
+                "INSERT INTO staging.dim_publication (pmid, link, pub_year) "
+                "SELECT g, 'https://x/' || g, 1901 FROM generate_series(1, :n) AS g"
             ),
             {"n": ROWS},
         )
         conn.execute(
             text(
-                "INSERT INTO staging.fact_publication_technology (pmid, technology, pub_year) "
-                "SELECT g + :n, 'tech', 2020 FROM generate_series(1, :n) AS g"
+                "INSERT INTO staging.fact_company_score (cik, fiscal_year, total_score, "
+                "recommendation, scoring_version) "
+                "SELECT g, 2020, 50, 'Hold', 'v1' FROM generate_series(1, :n) AS g"
             ),
             {"n": ROWS},
         )
@@ -81,11 +81,10 @@ def test_broken_big_tables_are_validated_without_reading_them(
 
     failed = {(s.name, r.check, r.columns): r for s in suites for r in s.results if not r.success}
     # The full counts were computed: the database saw every row.
-    assert failed[("dim_publication", "range", ("trl",))].unexpected_count == ROWS
-    assert failed[("dim_publication", "date_key_in_dim_date", ("publication_date_key",))]
-    fk = failed[("fact_publication_technology", "fk_dim_publication", ("pmid",))]
-    assert fk.unexpected_count == ROWS
-    assert len(fk.unexpected_examples) == 5
+    assert failed[("dim_publication", "range", ("pub_year",))].unexpected_count == ROWS
+    orphans = failed[("fact_company_score", "score_has_financials", ("cik", "fiscal_year"))]
+    assert orphans.unexpected_count == ROWS
+    assert len(orphans.unexpected_examples) == 5
     # ... but Python received a handful of rows per statement.
     assert captured, "no SQL captured: the listener is not on the engine GX uses"
     assert max(rows for _, rows in captured) <= 20

@@ -75,8 +75,11 @@ def test_run_quality_raises_after_writing_the_site(
     run_sql: Callable[..., None],
     outcomes: dict,
 ) -> None:
-    run_sql("UPDATE staging.fact_company_score SET total_score = 120 WHERE cik = 200")
-    with pytest.raises(DataQualityError, match="column=total_score unexpected_count=1") as raised:
+    run_sql(
+        "UPDATE staging.fact_trl_prediction SET forecast_year = 2042, "
+        "forecast_date_key = 20421231 WHERE forecast_year = 2026"
+    )
+    with pytest.raises(DataQualityError, match="column=forecast_year unexpected_count=1") as raised:
         run_quality(settings, outcomes, staging_url, years=run_year_ranges(), run_id="bad")
     summary = raised.value.summary  # type: ignore[attr-defined]
     assert summary["failed_errors"] == 1
@@ -85,9 +88,9 @@ def test_run_quality_raises_after_writing_the_site(
 
     [error] = [e for suite in summary["suites"] for e in suite["expectations"] if not e["success"]]
     assert (error["suite"], error["check"], error["columns"]) == (
-        "fact_company_score",
+        "fact_trl_prediction",
         "range",
-        ["total_score"],
+        ["forecast_year"],
     )
 
 
