@@ -24,4 +24,9 @@ def test_validate_passes_on_the_sample_then_fails_on_broken_staging(warehouse) -
     engine.dispose()
     bad = CliRunner().invoke(app, ["validate"])
     assert bad.exit_code == 2
-    assert "failed_expectations=" in bad.output
+    # A CHECK of the schema: the built-in audit's, which the suites do not repeat.
+    assert "failed_expectations=0 failed_checks=1 check=staged_constraints.fact_trl_prediction" in (
+        bad.output
+    )
+    assert "check.ck_fact_trl_prediction_current_trl_1_9=" in bad.output
+    assert "(current_trl BETWEEN 1 AND 9)" in bad.output
