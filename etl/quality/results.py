@@ -25,7 +25,7 @@ _MESSAGE_FAILURES = 20
 class ExpectationResult:
     suite: str
     expectation_type: str
-    check: str  # our stable short name, e.g. natural_key_unique, fk_dim_technology
+    check: str  # our stable short name, e.g. range, score_has_financials
     columns: tuple[str, ...]
     severity: Severity
     success: bool
