@@ -31,6 +31,7 @@ from etl.warehouse.tables import DIALECT, TableSpec, qi, qualified, spec
 logger = logging.getLogger(__name__)
 
 Level = Literal["error", "warning"]
+RuleKind = Literal["not_null", "unique", "check", "found_in"]
 AUDIT_WORK_MEM = "128MB"  # the anti-joins hash a million natural keys: keep them in memory
 
 
@@ -122,7 +123,7 @@ class Rule:
     """
 
     table: str
-    kind: str
+    kind: RuleKind
     columns: tuple[str, ...]
     name: str  # the rule's key in AuditResult.details
     condition: str = ""  # the CHECK's SQL, or the referenced dimension column
