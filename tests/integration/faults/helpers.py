@@ -2,9 +2,10 @@
 
 Containers are those of this Compose project only (COMPOSE_PROJECT_NAME of the stack's
 .env, `abi-etl` by default), found by Compose's labels through the Docker SDK. Input
-files for a run are placed in every worker container under /tmp/abi-faults/<name> and
-passed as the flow's `raw_dir`: the raw-files mount stays the committed sample, so a
-fresh `make up` needs nothing more.
+files for a run are placed in every worker container under
+/var/lib/abi-etl/staging/fault-inputs/<name> (the staging volume: the rest of the worker's
+filesystem is read-only) and passed as the flow's `raw_dir`: the raw-files mount stays
+the committed sample, so a fresh `make up` needs nothing more.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ from tests.integration.helpers import (
 )
 from tests.support.sample_files import COMPANIES
 
-CONTAINER_RAW_ROOT = "/tmp/abi-faults"
+# Input files for fault runs go into the workers' staging volume: the worker's root
+# filesystem is read-only, and Docker cannot copy into its tmpfs. The name sorts after
+# every run id, so the staging retention (etl.stages.archive) never prunes it.
+STAGING_VOLUME = "/var/lib/abi-etl/staging"
+CONTAINER_RAW_ROOT = f"{STAGING_VOLUME}/fault-inputs"
 WORKER_UID = 10001  # the image's user `abi`
 APPLICATION_NAME = "abi-etl"  # config/pipeline.yaml database.application_name
 
@@ -250,23 +255,26 @@ class Services:
     def put_files(self, service: str, folder: str, files: dict[str, bytes]) -> None:
         """Write `files` into `folder` (created, owned by the worker's user) of every
         container of `service`."""
+        assert folder.startswith(f"{STAGING_VOLUME}/"), f"{folder} is not in {STAGING_VOLUME}"
+        relative = folder.removeprefix(f"{STAGING_VOLUME}/").strip("/")
         archive = io.BytesIO()
         with tarfile.open(fileobj=archive, mode="w") as tar:
-            # The folder and its parents under /tmp, owned by the worker's user.
-            parts = folder.strip("/").split("/")
-            for depth in range(2, len(parts) + 1):
+            # The folder and its parents below the volume, owned by the worker's user.
+            parts = relative.split("/")
+            for depth in range(1, len(parts) + 1):
                 directory = tarfile.TarInfo("/".join(parts[:depth]))
                 directory.type, directory.mode = tarfile.DIRTYPE, 0o755
                 directory.uid = directory.gid = WORKER_UID
                 tar.addfile(directory)
             for name, data in files.items():
-                info = tarfile.TarInfo(f"{folder.strip('/')}/{name}")
+                info = tarfile.TarInfo(f"{relative}/{name}")
                 info.size, info.mode = len(data), 0o644
                 info.uid = info.gid = WORKER_UID
                 info.mtime = int(time.time())
                 tar.addfile(info, io.BytesIO(data))
         for container in self.containers(service):
-            assert container.put_archive("/", archive.getvalue()), f"put_archive {folder}"
+            done = container.put_archive(STAGING_VOLUME, archive.getvalue())
+            assert done, f"put_archive {folder}"
 
     def exec(self, service: str, *command: str, detach: bool = False) -> str:
         """Run `command` in every container of `service` as the image's user."""
