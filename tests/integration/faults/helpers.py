@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from etl.config.settings import load_settings
 from tests.integration.helpers import (
     SAMPLE_DIR,
     TEST_OUTPUT,
@@ -48,7 +49,6 @@ from tests.support.sample_files import COMPANIES
 STAGING_VOLUME = "/var/lib/abi-etl/staging"
 CONTAINER_RAW_ROOT = f"{STAGING_VOLUME}/fault-inputs"
 WORKER_UID = 10001  # the image's user `abi`
-APPLICATION_NAME = "abi-etl"  # config/pipeline.yaml database.application_name
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,6 @@ def record_fault(fault: str, **observed: object) -> None:
     """One `fault=... key=value` line per fault test, observed before its assertions, so
     a CI run lists every fault's end state (.ci/run-stack.sh prints test-output/faults.log)."""
     line = " ".join([f"fault={fault}", *(f"{k}={v}" for k, v in observed.items())])
-    print(line)
     TEST_OUTPUT.mkdir(exist_ok=True)
     with FAULT_LOG.open("a", encoding="utf-8") as out:
         out.write(line + "\n")
@@ -143,13 +142,19 @@ def held_table_lock(engine: Engine, table: str, mode: str) -> Iterator[Connectio
         conn.close()
 
 
+def application_name() -> str:
+    """What the workers name their warehouse sessions: the settings' value, which the
+    image reads from the same config/pipeline.yaml."""
+    return load_settings().database.application_name
+
+
 def waiting_etl_sessions(engine: Engine) -> list[Any]:
     """The ETL's sessions that wait for a lock, with the statement they wait in."""
     return run_sql(
         engine,
         "SELECT pid, application_name, wait_event_type, query FROM pg_stat_activity "
         "WHERE application_name = :app AND wait_event_type = 'Lock'",
-        app=APPLICATION_NAME,
+        app=application_name(),
     )
 
 

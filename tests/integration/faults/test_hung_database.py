@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 
 from etl.config.settings import load_settings
 from tests.integration.faults.helpers import (
-    APPLICATION_NAME,
     Inputs,
     Services,
+    application_name,
     etl_run_of,
     held_table_lock,
     record_run_fault,
@@ -132,7 +132,7 @@ def test_worker_connections_carry_the_database_settings(
             "SELECT application_name, usename, client_addr IS NOT NULL AS remote "
             "FROM pg_stat_activity WHERE datname = current_database() "
             "AND application_name = :app",
-            app=APPLICATION_NAME,
+            app=application_name(),
         )
     assert sessions, "no warehouse session named by database.application_name"
     etl_role = stack.get("ABI_WAREHOUSE_ETL_USER", "abi_etl")
@@ -155,7 +155,7 @@ def test_worker_connections_carry_the_database_settings(
     # pg_settings gives both in milliseconds.
     assert seen["lock_timeout"] == str(int(timeout_s * 1000))
     assert seen["statement_timeout"] == str(int(settings.statement_timeout_seconds * 1000))
-    assert seen["application_name"] == APPLICATION_NAME
+    assert seen["application_name"] == application_name()
     assert seen["dsn"] == {
         "connect_timeout": str(settings.connect_timeout_seconds),
         "keepalives": "1",

@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 
 from etl.warehouse.locks import LOAD_LOCK
 from tests.integration.faults.helpers import (
-    APPLICATION_NAME,
     Inputs,
     Services,
+    application_name,
     etl_run_of,
     record_run_fault,
     restore_sample,
@@ -45,7 +45,7 @@ def _waiting_for_load_lock(engine: Engine) -> list[object]:
         "SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
         "WHERE a.application_name = :app AND l.locktype = 'advisory' AND NOT l.granted "
         "AND l.objid = :key",
-        app=APPLICATION_NAME,
+        app=application_name(),
         key=LOAD_LOCK.key,
     )
 

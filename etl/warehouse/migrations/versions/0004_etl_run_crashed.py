@@ -5,7 +5,7 @@ RUN_LOCK_NAMESPACE); the next run marks a row whose lock nobody holds as crashed
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-17
+Create Date: 2026-12-03
 """
 
 from collections.abc import Sequence
