@@ -23,8 +23,10 @@ logger = logging.getLogger(__name__)
 def _run_flow(
     config: Path | None,
     raw_dir: Path | None,
+    *,
     skip_validation: bool,
     allow_shrink: bool,
+    full_refresh: bool,
     display: StageProgress,
 ) -> RunSummary:
     flow_mode.prepare_prefect_import()
@@ -40,6 +42,7 @@ def _run_flow(
             skip_validation=skip_validation,
             allow_shrink=allow_shrink,
             wrap=with_progress(display),
+            full_refresh=full_refresh,
         )
 
 
@@ -49,6 +52,7 @@ def run(
     raw_dir: Annotated[
         Path | None, typer.Option("--raw-dir", help="Folder of the source files.")
     ] = None,
+    *,
     skip_validation: Annotated[
         bool, typer.Option("--skip-validation", help="Skip the data-quality suites.")
     ] = False,
@@ -58,6 +62,14 @@ def run(
             "--allow-shrink",
             help="Publish even if a source or fact table lost more rows than "
             "validation.max_shrink_ratio since the last completed run.",
+        ),
+    ] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Run every stage even when the input files, code, settings and published "
+            "tables are those of the last completed run (such a run is otherwise skipped).",
         ),
     ] = False,
     no_prefect: Annotated[
@@ -76,7 +88,20 @@ def run(
                 skip_validation=skip_validation,
                 allow_shrink=allow_shrink,
                 wrap=with_progress(display),
+                full_refresh=full_refresh,
             )
         else:
-            summary = _run_flow(config, raw_dir, skip_validation, allow_shrink, display)
-    logger.info("event=run_finished run_id=%s status=%s", summary.run_id, summary.status)
+            summary = _run_flow(
+                config,
+                raw_dir,
+                skip_validation=skip_validation,
+                allow_shrink=allow_shrink,
+                full_refresh=full_refresh,
+                display=display,
+            )
+    logger.info(
+        "event=run_finished run_id=%s status=%s skipped=%s",
+        summary.run_id,
+        summary.status,
+        summary.skipped_because is not None,
+    )

@@ -77,6 +77,7 @@ def abi_etl_pipeline(
     raw_dir: str | None = None,
     skip_validation: bool = False,
     allow_shrink: bool = False,
+    full_refresh: bool = False,
 ) -> RunSummary:
     settings = load_settings(config_path, raw_dir=raw_dir)
     ctx = new_run_context(
@@ -85,6 +86,7 @@ def abi_etl_pipeline(
         skip_validation,
         flow_run_id=runtime.flow_run.id,
         allow_shrink=allow_shrink,
+        full_refresh=full_refresh,
     )
     caller: StageCaller = TaskCaller(settings)
     reporter: Reporter = ArtifactReporter()
@@ -100,9 +102,11 @@ def abi_etl_pipeline(
 def run_flow(
     config_path: Path | None,
     raw_dir: Path | None = None,
+    *,
     skip_validation: bool = False,
     allow_shrink: bool = False,
     wrap: StageWrapper | None = None,
+    full_refresh: bool = False,
 ) -> RunSummary:
     """Run the flow in this process, against PREFECT_API_URL or an ephemeral local API.
 
@@ -115,6 +119,7 @@ def run_flow(
             raw_dir=str(raw_dir) if raw_dir else None,
             skip_validation=skip_validation,
             allow_shrink=allow_shrink,
+            full_refresh=full_refresh,
         )
     finally:
         _stage_wrapper.reset(token)

@@ -123,6 +123,7 @@ class ArtifactReporter:
         text = (
             f"# Pipeline summary\n\nrun_id: {summary.run_id}\n\nstatus: {summary.status}\n\n"
             f"peak_rss_mb: {summary.peak_rss_mb:.0f}\n\n"
+            + (f"skipped: {summary.skipped_because}\n\n" if summary.skipped_because else "")
             + (f"error: {summary.error}\n\n" if summary.error else "")
             + _markdown_table(stages)
             + "\n\n"

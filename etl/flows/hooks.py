@@ -38,6 +38,14 @@ def _counts(state: State[Any]) -> dict[str, Any]:
     return dict(getattr(summary, "table_counts", {}) or {})
 
 
+def _message(state: State[Any]) -> str | None:
+    """The failure's message; for a completed run, why it skipped its stages, if it did."""
+    if not state.is_completed():
+        return state.message
+    skipped = getattr(state.result(raise_on_failure=False), "skipped_because", None)
+    return f"Skipped, nothing changed: {skipped}" if skipped else None
+
+
 def notify_flow_state(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
     settings = _settings_of(flow_run)
     event = "success" if state.is_completed() else "failure"
@@ -49,7 +57,7 @@ def notify_flow_state(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]
         duration_seconds=_duration(flow_run, state),
         ui_url=_ui_link(settings, flow_run.id),
         counts=_counts(state),
-        message=None if state.is_completed() else state.message,
+        message=_message(state),
     )
     notify(settings, notice)
 

@@ -24,6 +24,8 @@ class RunContext:
     flow_run_id: str | None = None
     # Let the volume guard's finding through as a warning (an intended shrink).
     allow_shrink: bool = False
+    # Run every stage even if the run could prove itself unchanged (etl.stages.unchanged).
+    full_refresh: bool = False
 
     @property
     def run_dir(self) -> Path:
@@ -45,12 +47,21 @@ def new_run_context(
     settings: Settings,
     mode: Mode,
     skip_validation: bool = False,
+    *,
     flow_run_id: str | None = None,
     allow_shrink: bool = False,
+    full_refresh: bool = False,
 ) -> RunContext:
     started_at = datetime.now(UTC)
     # Sortable by time, unique across concurrent runs.
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     return RunContext(
-        run_id, settings, mode, skip_validation, started_at, flow_run_id, allow_shrink
+        run_id,
+        settings,
+        mode,
+        skip_validation,
+        started_at,
+        flow_run_id=flow_run_id,
+        allow_shrink=allow_shrink,
+        full_refresh=full_refresh,
     )

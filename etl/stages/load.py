@@ -31,6 +31,7 @@ from etl.stages.protocols import Reporter, StageCaller
 from etl.stages.summary import RunSummary, StageOutcome
 from etl.warehouse.audit import builtin_checks, run_audit
 from etl.warehouse.checksum import checksums
+from etl.warehouse.generation import publish_generation
 from etl.warehouse.locks import LOAD_LOCK, hold_session_lock
 from etl.warehouse.migrate import upgrade
 from etl.warehouse.publish import publish
@@ -100,6 +101,7 @@ def load_staged(
     summary.stages["publish"] = published
     summary.table_counts = dict(published.rows)
     summary.table_checksums = dict(published.details.get("checksums", {}))
+    summary.publish_generation = published.details.get("publish_generation")
     reporter.loading(published)
     return published
 
@@ -202,12 +204,16 @@ def publish_staging(ctx: RunContext, progress: Progress | None = None) -> StageO
             done.append(step)
             progress(100.0 * len(done) / len(names))
 
+    generation: list[int] = []
     with _connection(ctx) as conn:
         counts = publish(
             conn,
             names,
             lock_timeout_s=ctx.settings.stages.load.timeout_seconds,
             on_step=on_step,
+            # Read in the publish transaction: a write that commits after it moves the
+            # counter past this value, so no later run mistakes it for this run's tables.
+            before_commit=lambda c: generation.append(publish_generation(c)),
         )
         sums = checksums(conn, names)
     outcome = StageOutcome(
@@ -217,6 +223,7 @@ def publish_staging(ctx: RunContext, progress: Progress | None = None) -> StageO
         details={
             "tables": {name: c.as_dict() for name, c in counts.items()},
             "checksums": {name: s.checksum for name, s in sums.items()},
+            "publish_generation": generation[0],
         },
     )
     logger.info("stage=publish_staging seconds=%.2f tables=%d", outcome.seconds, len(names))

@@ -124,6 +124,7 @@ def record_run_start(url: str, ctx: RunContext) -> None:
                 status="running",
                 skip_validation=ctx.skip_validation,
                 allow_shrink=ctx.allow_shrink,
+                full_refresh=ctx.full_refresh,
             )
         )
 
@@ -177,7 +178,8 @@ def unknown_technologies(summary: RunSummary) -> dict[str, int] | None:
     """
     transformed = summary.stages.get("transformation")
     if transformed is None:
-        return None
+        # None, or those of the run a skipped run matched (etl.stages.unchanged).
+        return summary.unknown_technologies
     return dict(transformed.details.get("unknown_technology_articles", {}))
 
 
@@ -202,5 +204,8 @@ def record_run_end(url: str, ctx: RunContext, summary: RunSummary) -> None:
                 validation_summary=summary.validation or None,
                 unknown_technologies=unknown_technologies(summary),
                 error=summary.error,
+                skipped_because=summary.skipped_because,
+                fingerprint=summary.fingerprint or None,
+                publish_generation=summary.publish_generation,
             )
         )

@@ -13,7 +13,7 @@ import shutil
 import time
 
 from etl.config.settings import SOURCE_NAMES
-from etl.stages import archive, run_log
+from etl.stages import archive, run_log, unchanged
 from etl.stages import load as load_stage
 from etl.stages import transform as transform_stage
 from etl.stages.context import RunContext
@@ -40,13 +40,15 @@ def run_pipeline(ctx: RunContext, caller: StageCaller, reporter: Reporter) -> Ru
         try:
             run_log.mark_crashed_runs(url, ctx)
             run_log.prune_run_log(url, ctx)
-            _run_stages(ctx, caller, reporter, summary)
+            if not _skipped(ctx, caller, summary):
+                _run_stages(ctx, caller, reporter, summary)
             # A run whose inputs cannot be archived is reported failed (the error says the
             # data is published) rather than completed without its archive. It archives
             # the copies the run read, which live in the run's folder.
             archive.archive_run(ctx.settings, ctx.run_id, summary.sources)
             # The run's Parquet files and copies are only worth keeping to inspect a failure.
-            shutil.rmtree(ctx.run_dir)
+            if ctx.run_dir.exists():  # a skipped run wrote none
+                shutil.rmtree(ctx.run_dir)
             summary.status = "completed"
         except BaseException as error:
             summary.status = "failed"
@@ -57,13 +59,29 @@ def run_pipeline(ctx: RunContext, caller: StageCaller, reporter: Reporter) -> Ru
             run_log.record_run_end(url, ctx, summary)
             reporter.pipeline(summary)
             logger.info(
-                "event=run_end run_id=%s mode=%s status=%s peak_rss_mb=%.0f",
+                "event=run_end run_id=%s mode=%s status=%s skipped=%s peak_rss_mb=%.0f",
                 ctx.run_id,
                 ctx.mode,
                 summary.status,
+                summary.skipped_because is not None,
                 summary.peak_rss_mb,
             )
     return summary
+
+
+def _skipped(ctx: RunContext, caller: StageCaller, summary: RunSummary) -> bool:
+    """Run the unchanged check; when it proves the run unchanged, record the skip."""
+    started = time.perf_counter()
+    verdict = caller.call("extraction", "check_unchanged", unchanged.check_unchanged, ctx)
+    summary.fingerprint = verdict.fingerprint
+    summary.stages["unchanged_check"] = StageOutcome(
+        "unchanged_check",
+        time.perf_counter() - started,
+        details={"unchanged": verdict.unchanged, "reason": verdict.reason},
+    )
+    if verdict.unchanged:
+        unchanged.skip_run(ctx, verdict, summary)
+    return verdict.unchanged
 
 
 def _run_stages(

@@ -71,11 +71,14 @@ class LogReporter:
 
     def pipeline(self, summary: RunSummary) -> None:
         logger.info(
-            "summary=pipeline run_id=%s status=%s peak_rss_mb=%.0f",
+            "summary=pipeline run_id=%s status=%s skipped=%s peak_rss_mb=%.0f",
             summary.run_id,
             summary.status,
+            summary.skipped_because is not None,
             summary.peak_rss_mb,
         )
+        if summary.skipped_because is not None:
+            logger.info("summary=pipeline skipped_because=%s", summary.skipped_because)
 
     @staticmethod
     def _rows(name: str, outcome: StageOutcome) -> None:
@@ -90,10 +93,17 @@ def run_standard(
     skip_validation: bool = False,
     allow_shrink: bool = False,
     wrap: StageWrapper | None = None,
+    full_refresh: bool = False,
 ) -> RunSummary:
     """The pipeline without Prefect; `wrap` may wrap its caller and reporter (the CLI's
     progress display does)."""
-    ctx = new_run_context(settings, "standard", skip_validation, allow_shrink=allow_shrink)
+    ctx = new_run_context(
+        settings,
+        "standard",
+        skip_validation,
+        allow_shrink=allow_shrink,
+        full_refresh=full_refresh,
+    )
     caller: StageCaller = DirectCaller()
     reporter: Reporter = LogReporter()
     if wrap is not None:

@@ -30,6 +30,14 @@ class RunSummary:
     validation: dict[str, Any] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
     error: str | None = None
+    # Set when the run proved itself unchanged and ran no stage (etl.stages.unchanged).
+    skipped_because: str | None = None
+    # What the result depends on besides the input files; recorded for the next run.
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    # The published tables' write counter as the run left them (etl.warehouse.generation).
+    publish_generation: int | None = None
+    # A skipped run's, taken from the run it matched; a full run's come from its transform.
+    unknown_technologies: dict[str, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -269,13 +269,15 @@ def publish(
     tables: Iterable[str],
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     on_step: StepHook | None = None,
+    before_commit: Callable[[Connection], None] | None = None,
 ) -> dict[str, TableCounts]:
     """Publish the staged `tables` in one transaction on `conn`; returns counts per table.
 
     `conn` must not be in a transaction. Waits up to `lock_timeout_s` for a concurrent
     publish to finish, then raises TransientError. `on_step("publish:<table>")` runs
     inside the transaction after each table (tests inject failures there): anything it
-    raises rolls the whole publish back.
+    raises rolls the whole publish back. `before_commit(conn)` runs last in the
+    transaction: what it reads is exactly what the commit makes visible.
     """
     counts: dict[str, TableCounts] = {}
     with conn.begin():
@@ -320,6 +322,8 @@ def publish(
         started = time.perf_counter()
         plan.recreate(conn)
         logger.info("event=bulk_keys_recreated seconds=%.2f", time.perf_counter() - started)
+        if before_commit is not None:
+            before_commit(conn)
     return counts
 
 

@@ -246,6 +246,8 @@ etl_run = Table(
     Column("status", Text, nullable=False),
     Column("skip_validation", Boolean, nullable=False, server_default="false"),
     Column("allow_shrink", Boolean, nullable=False, server_default="false"),
+    # Asked for the whole run even if nothing changed (`--full-refresh`).
+    Column("full_refresh", Boolean, nullable=False, server_default="false"),
     Column("source_counts", JSONB),  # per source: rows_in_file, loaded, rejected, blank
     Column("table_counts", JSONB),  # per published table: rows
     Column("input_checksums", JSONB),  # per source file: sha256
@@ -254,8 +256,26 @@ etl_run = Table(
     # Technologies articles name that the TRL file does not: name -> articles naming it.
     Column("unknown_technologies", JSONB),
     Column("error", Text),
+    # Why a completed run ran none of its stages (etl.stages.unchanged): the run it
+    # matched and what was compared. NULL when it ran them.
+    Column("skipped_because", Text),
+    # What the result depends on besides the input files: code, schema, settings, flags.
+    Column("fingerprint", JSONB),
+    # etl_publish_generation.generation as this run left (or found) the published tables.
+    Column("publish_generation", BigInteger),
     CheckConstraint("status IN ('running', 'completed', 'failed', 'crashed')", name="status_known"),
     info={"grain": "one row per pipeline run"},
+)
+
+# Counts the statements that wrote a published table: a trigger on each (migration 0005)
+# adds one in the writer's transaction. Equal values mean no write in between.
+etl_publish_generation = Table(
+    "etl_publish_generation",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+    info={"grain": "one row: the published tables' write counter"},
 )
 
 etl_rejected_row = Table(

@@ -159,7 +159,7 @@ def test_stage_over_its_timeout_fails_timed_out(warehouse, monkeypatch: pytest.M
 def test_flow_and_standard_mode_publish_identical_tables(warehouse) -> None:
     assert abi_etl_pipeline(return_state=True).is_completed()
     by_flow = warehouse.checksums()
-    run_standard(load_settings())
+    run_standard(load_settings(), full_refresh=True)
     assert warehouse.checksums() == by_flow
 
 

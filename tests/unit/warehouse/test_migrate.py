@@ -9,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import CheckConstraint, create_engine, pool, text
 
 from etl.warehouse.migrate import alembic_config, head_revision, upgrade
-from etl.warehouse.schema import metadata
+from etl.warehouse.schema import PUBLISHED_TABLES, metadata
 from tests.support.postgres import query_rows
 
 pytestmark = pytest.mark.postgres
@@ -53,8 +53,8 @@ def _metadata_checks() -> set[tuple[str, str]]:
 
 
 def test_upgrade_returns_head_and_is_idempotent(pg_url: str) -> None:
-    assert upgrade(pg_url) == head_revision() == "0004"
-    assert upgrade(pg_url) == "0004"
+    assert upgrade(pg_url) == head_revision() == "0005"
+    assert upgrade(pg_url) == "0005"
 
 
 def test_migrated_database_matches_metadata(migrated_url: str) -> None:
@@ -107,7 +107,7 @@ def test_0003_adds_raw_sic_and_unknown_technologies_and_reverts(migrated_url: st
     command.downgrade(alembic_config(migrated_url), "0002")
     assert "sic_description_raw" not in _columns(migrated_url, "dim_company")
     assert "unknown_technologies" not in _columns(migrated_url, "etl_run")
-    assert upgrade(migrated_url) == "0004"
+    assert upgrade(migrated_url) == head_revision()
     assert _diff(migrated_url) == []
 
 
@@ -134,5 +134,31 @@ def test_0004_allows_crashed_runs_and_reverts_them_to_failed(migrated_url: str) 
     command.downgrade(alembic_config(migrated_url), "0003")
     assert "'crashed'" not in _status_check(migrated_url)
     assert query_rows(migrated_url, "SELECT status FROM warehouse.etl_run") == [("failed",)]
-    assert upgrade(migrated_url) == "0004"
+    assert upgrade(migrated_url) == head_revision()
+    assert _diff(migrated_url) == []
+
+
+def _triggered_tables(url: str) -> set[str]:
+    sql = (
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE t.tgname = 'etl_count_publish_write'"
+    )
+    return {name for (name,) in query_rows(url, sql)}
+
+
+def test_0005_adds_the_write_counter_and_reverts(migrated_url: str) -> None:
+    assert _triggered_tables(migrated_url) == {t.name for t in PUBLISHED_TABLES}
+    assert {"full_refresh", "skipped_because", "fingerprint", "publish_generation"} <= _columns(
+        migrated_url, "etl_run"
+    )
+    command.downgrade(alembic_config(migrated_url), "0004")
+    assert _triggered_tables(migrated_url) == set()
+    assert "skipped_because" not in _columns(migrated_url, "etl_run")
+    assert not query_rows(
+        migrated_url, "SELECT 1 FROM pg_tables WHERE tablename = 'etl_publish_generation'"
+    )
+    assert upgrade(migrated_url) == head_revision()
+    assert query_rows(migrated_url, "SELECT generation FROM warehouse.etl_publish_generation") == [
+        (0,)
+    ]
     assert _diff(migrated_url) == []

@@ -1,0 +1,213 @@
+"""An unchanged night is skipped, says so, and leaves the published rows untouched; any
+difference the check can see (a file, a setting, a write to the warehouse, --full-refresh)
+runs the whole pipeline."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, pool, text
+
+from etl.config.settings import load_settings
+from etl.stages.standard import run_standard
+from etl.stages.summary import RunSummary
+from etl.warehouse.schema import PUBLISHED_TABLES
+from tests.support.sample_files import COMPANIES, sample_copy
+
+pytestmark = pytest.mark.postgres
+
+ROW_VERSIONS = " UNION ALL ".join(
+    f"SELECT '{t.name}', ctid::text, xmin::text, xmax::text FROM warehouse.{t.name}"
+    for t in PUBLISHED_TABLES
+)
+
+
+def _rows(url: str, sql: str, **params: object) -> list[tuple]:
+    """The statement's rows, committed (a write by hand, as an operator would make it)."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def _run_row(url: str, run_id: str) -> dict[str, object]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT * FROM warehouse.etl_run WHERE run_id = :id"), {"id": run_id}
+            )
+            return dict(row.mappings().one())
+    finally:
+        engine.dispose()
+
+
+def _rejected(url: str, run_id: str) -> list[tuple]:
+    return _rows(
+        url,
+        "SELECT source, file, row_number, column_name, reason, message, raw::text "
+        "FROM warehouse.etl_rejected_row WHERE run_id = :id ORDER BY source, row_number",
+        id=run_id,
+    )
+
+
+def _assert_ran_fully(summary: RunSummary) -> None:
+    assert summary.status == "completed"
+    assert summary.skipped_because is None
+    assert {"extraction", "transformation", "publish"} <= summary.stages.keys()
+
+
+def _reason(caplog: pytest.LogCaptureFixture) -> str:
+    (line,) = [r.getMessage() for r in caplog.records if "event=unchanged_check" in r.getMessage()]
+    return line
+
+
+def test_a_second_run_on_the_same_files_is_skipped(warehouse, caplog) -> None:
+    first = run_standard(load_settings())
+    _assert_ran_fully(first)
+    versions = _rows(warehouse.url, ROW_VERSIONS)
+    checksums = warehouse.checksums()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="etl"):
+        second = run_standard(load_settings())
+
+    assert second.status == "completed"
+    assert second.skipped_because.startswith(f"inputs_unchanged last_run_id={first.run_id}:")
+    assert list(second.stages) == ["unchanged_check"]
+    # Not one published row was written: same row versions, same content.
+    assert _rows(warehouse.url, ROW_VERSIONS) == versions
+    assert warehouse.checksums() == checksums
+
+    recorded = _run_row(warehouse.url, second.run_id)
+    matched = _run_row(warehouse.url, first.run_id)
+    assert recorded["status"] == "completed"
+    assert recorded["skipped_because"] == second.skipped_because
+    assert matched["skipped_because"] is None
+    assert recorded["full_refresh"] is False
+    for column in (
+        "input_checksums",
+        "table_checksums",
+        "table_counts",
+        "source_counts",
+        "fingerprint",
+        "publish_generation",
+        "unknown_technologies",
+    ):
+        assert recorded[column] == matched[column], column
+    assert recorded["input_checksums"]
+    assert recorded["validation_summary"] is None  # it validated nothing
+    # Its own rejected rows, the same as the run it matched: the counts still reconcile.
+    assert _rejected(warehouse.url, second.run_id) == _rejected(warehouse.url, first.run_id)
+    assert len(_rejected(warehouse.url, second.run_id)) == sum(
+        counts["rejected"] for counts in recorded["source_counts"].values()
+    )
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"reason=inputs_unchanged last_run_id={first.run_id}" in _reason(caplog)
+    assert any(
+        m.startswith(f"event=run_skipped run_id={second.run_id} reason=inputs_unchanged")
+        for m in messages
+    )
+    assert any(
+        m.startswith(f"summary=pipeline run_id={second.run_id} status=completed skipped=True")
+        for m in messages
+    )
+
+    # The chain holds: the next night compares with the skipped run, and skips too.
+    third = run_standard(load_settings())
+    assert third.skipped_because.startswith(f"inputs_unchanged last_run_id={second.run_id}:")
+
+
+def test_a_changed_file_runs_fully(warehouse, tmp_path: Path, caplog) -> None:
+    raw = sample_copy(tmp_path)
+    run_standard(load_settings(raw_dir=raw))
+    with (raw / COMPANIES).open("ab") as companies:
+        companies.write(b"\n")  # one more blank row: other bytes, same rows
+    with caplog.at_level(logging.INFO, logger="etl"):
+        second = run_standard(load_settings(raw_dir=raw))
+    _assert_ran_fully(second)
+    assert "reason=input_changed" in _reason(caplog)
+    assert "source=biotech_companies" in _reason(caplog)
+    assert _run_row(warehouse.url, second.run_id)["skipped_because"] is None
+
+
+def test_full_refresh_runs_fully_and_says_so(warehouse, caplog) -> None:
+    run_standard(load_settings())
+    with caplog.at_level(logging.INFO, logger="etl"):
+        forced = run_standard(load_settings(), full_refresh=True)
+    _assert_ran_fully(forced)
+    assert "reason=full_refresh" in _reason(caplog)
+    recorded = _run_row(warehouse.url, forced.run_id)
+    assert recorded["full_refresh"] is True
+    assert recorded["skipped_because"] is None
+
+
+def test_a_manual_edit_of_a_published_table_is_not_skipped_over(warehouse, caplog) -> None:
+    run_standard(load_settings())
+    published = warehouse.checksums()
+    edit = (
+        "UPDATE warehouse.dim_company SET ticker = 'EDIT' "
+        "WHERE company_key = (SELECT min(company_key) FROM warehouse.dim_company)"
+    )
+    _rows(warehouse.url, f"WITH e AS ({edit} RETURNING 1) SELECT count(*) FROM e")
+    assert warehouse.checksums() != published
+    with caplog.at_level(logging.INFO, logger="etl"):
+        second = run_standard(load_settings())
+    _assert_ran_fully(second)
+    assert "reason=warehouse_changed" in _reason(caplog)
+    # The full run put the published tables back to what the files say.
+    assert warehouse.checksums() == published
+
+
+def test_a_changed_setting_is_not_skipped(warehouse, monkeypatch, caplog) -> None:
+    run_standard(load_settings())
+    monkeypatch.setenv("ABI_VALIDATION__MAX_NULL_RATIO", "0.06")
+    with caplog.at_level(logging.INFO, logger="etl"):
+        second = run_standard(load_settings())
+    _assert_ran_fully(second)
+    assert "reason=fingerprint_changed" in _reason(caplog)
+    assert "changed=settings_sha256" in _reason(caplog)
+
+
+def test_a_different_flag_is_not_skipped(warehouse, caplog) -> None:
+    run_standard(load_settings())
+    with caplog.at_level(logging.INFO, logger="etl"):
+        second = run_standard(load_settings(), skip_validation=True)
+    _assert_ran_fully(second)
+    assert "changed=skip_validation" in _reason(caplog)
+
+
+def test_a_failed_last_run_is_not_the_reference(warehouse, broken_raw_dir: Path) -> None:
+    completed = run_standard(load_settings())
+    with pytest.raises(Exception, match="cik"):
+        run_standard(load_settings(raw_dir=broken_raw_dir))
+    failed = _rows(warehouse.url, "SELECT run_id FROM warehouse.etl_run WHERE status = 'failed'")
+    assert len(failed) == 1
+    # The last completed run is the reference, never the failed one after it.
+    third = run_standard(load_settings())
+    assert third.skipped_because.startswith(f"inputs_unchanged last_run_id={completed.run_id}:")
+
+
+def test_a_run_that_published_and_then_failed_is_not_skipped_over(warehouse, caplog) -> None:
+    """A failed run may still have published (its archive failed afterwards): the write
+    counter it moved keeps the next run from matching the completed run before it."""
+    run_standard(load_settings())
+    # What a publish by a run that then failed leaves: a committed write, a failed row.
+    _rows(
+        warehouse.url,
+        "WITH e AS (UPDATE warehouse.dim_technology SET display_name = display_name "
+        "RETURNING 1) SELECT count(*) FROM e",
+    )
+    _rows(
+        warehouse.url,
+        "WITH e AS (INSERT INTO warehouse.etl_run (run_id, mode, started_at, status) "
+        "VALUES ('published-then-failed', 'standard', now(), 'failed') RETURNING 1) "
+        "SELECT count(*) FROM e",
+    )
+    with caplog.at_level(logging.INFO, logger="etl"):
+        second = run_standard(load_settings())
+    _assert_ran_fully(second)
+    assert "reason=warehouse_changed" in _reason(caplog)
