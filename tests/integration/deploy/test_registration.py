@@ -65,6 +65,7 @@ def test_deployment_runs_the_code_baked_into_the_image(deployment: dict[str, Any
         "raw_dir": None,
         "skip_validation": False,
         "allow_shrink": False,
+        "full_refresh": False,
     }
 
 

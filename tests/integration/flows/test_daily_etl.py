@@ -64,6 +64,7 @@ def test_run_was_executed_by_a_stack_worker(completed_run: dict[str, Any]) -> No
         "raw_dir": None,
         "skip_validation": False,
         "allow_shrink": False,
+        "full_refresh": True,
     }
 
 
@@ -124,3 +125,23 @@ def test_second_run_changes_nothing(
     latest, previous = (r.table_checksums for r in recorded)
     assert latest, "etl_run.table_checksums is empty"
     assert latest == previous
+
+
+def test_unchanged_night_is_skipped(
+    completed_run: dict[str, Any], api: httpx.Client, etl_engine: Engine
+) -> None:
+    """A run on the files of the completed run before it (the previous test's, or the one
+    this test starts first) skips its stages, ends Completed, and says why."""
+    assert_completed(completed_run)
+    assert_completed(trigger_and_wait(api, full_refresh=False))
+    before = published_checksums(etl_engine)
+    skipped = trigger_and_wait(api, full_refresh=False)
+    assert_completed(skipped)
+    assert published_checksums(etl_engine) == before
+    rows = run_sql(
+        etl_engine,
+        "SELECT status, skipped_because FROM warehouse.etl_run WHERE flow_run_id = :id",
+        id=skipped["id"],
+    )
+    assert [r.status for r in rows] == ["completed"]
+    assert rows[0].skipped_because.startswith("inputs_unchanged last_run_id=")

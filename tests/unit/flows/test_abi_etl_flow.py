@@ -30,6 +30,12 @@ from etl.stages import transform as transform_stage
 from etl.stages.standard import run_standard
 from tests.unit.conftest import sample_manifest_counts
 
+# Where each row of dim_company is and which transaction wrote it: equal after a run
+# that wrote nothing.
+COMPANY_ROW_VERSIONS = (
+    "SELECT string_agg(ctid::text || '@' || xmin::text, ',' ORDER BY ctid) "
+    "FROM warehouse.dim_company"
+)
 # The pipeline summary's stage table, in run order.
 STAGE_NAMES = ("extraction", "transformation", "load", "validation", "publish")
 
@@ -161,6 +167,37 @@ def test_flow_and_standard_mode_publish_identical_tables(warehouse) -> None:
     by_flow = warehouse.checksums()
     run_standard(load_settings(), full_refresh=True)
     assert warehouse.checksums() == by_flow
+
+
+def test_an_unchanged_night_completes_skipped_and_says_so(warehouse, http_receiver, monkeypatch):
+    monkeypatch.setenv("ABI_NOTIFICATIONS__WEBHOOK_URL", http_receiver.url)
+    first = abi_etl_pipeline(return_state=True)
+    versions = warehouse.scalar(COMPANY_ROW_VERSIONS)
+    second = abi_etl_pipeline(return_state=True)
+    assert first.is_completed() and second.is_completed()
+    assert second.name == "Completed"
+    summary = second.result()
+    assert summary.skipped_because.startswith("inputs_unchanged last_run_id=")
+
+    run_id = flow_run_id(second)
+    names = set(task_runs(run_id))
+    assert any(n.startswith("check_unchanged") for n in names)
+    assert not any(n.startswith(("extract_source", "publish_staging")) for n in names)
+    pipeline = artifacts(run_id)["pipeline-summary"].data
+    assert "status: completed" in pipeline
+    assert f"skipped: {summary.skipped_because}" in pipeline
+    assert warehouse.scalar(COMPANY_ROW_VERSIONS) == versions
+    skipped = warehouse.scalar(
+        f"SELECT skipped_because FROM warehouse.etl_run WHERE flow_run_id = '{run_id}'"
+    )
+    assert skipped == summary.skipped_because
+
+    notice = http_receiver.received[-1]["body"]
+    assert notice["event"] == "success"
+    assert notice["flow_run_id"] == str(run_id)
+    assert f"Skipped, nothing changed: {summary.skipped_because}" in notice["text"]
+    published = sample_manifest_counts()["published"]
+    assert notice["counts"]["fact_financial"] == published["fact_financial"]
 
 
 def test_notifications_arrive_for_success_and_failure(
