@@ -12,7 +12,6 @@ import typer
 from etl.cli.errors import one_line_errors
 from etl.cli.progress import StageProgress
 from etl.logs import configure_logging
-from etl.sample.generator import generate_sample
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +29,10 @@ def sample(
         typer.Option("--format", help="xlsx|csv|parquet (default: each source as the team has it)"),
     ] = None,
 ) -> None:
+    # Imported here: pandas and pyarrow take seconds to import, which every other
+    # command (`abi-etl run` on an unchanged night) would pay at start.
+    from etl.sample.generator import generate_sample  # noqa: PLC0415
+
     configure_logging()
     started = time.perf_counter()
     with (

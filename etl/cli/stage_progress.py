@@ -7,13 +7,15 @@ change nothing else: each call and report still reaches the wrapped caller and r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from etl.cli.progress import StageProgress
 from etl.stages.context import RunContext
-from etl.stages.extract import SourceOutcome
-from etl.stages.sequence import Reporter, StageCaller
+from etl.stages.protocols import Reporter, StageCaller
 from etl.stages.summary import RunSummary, StageOutcome
+
+if TYPE_CHECKING:
+    from etl.stages.extract import SourceOutcome
 
 T = TypeVar("T")
 

@@ -29,6 +29,7 @@ The copy is deleted as soon as it is parsed: the staging volume holds it only me
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -42,6 +43,15 @@ logger = logging.getLogger(__name__)
 COPY_ATTEMPTS = 5
 RETRY_PAUSE_S = 1.0
 _SENDFILE_BYTES = 64 * 2**20
+_CHECKSUM_CHUNK = 8 * 1024 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHECKSUM_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _version(stat: os.stat_result) -> tuple[int, int, int, int]:

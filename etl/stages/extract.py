@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -19,12 +18,11 @@ from etl.extract.columns import NATURAL_KEYS
 from etl.extract.paths import resolve_source_path
 from etl.extract.readers import READERS
 from etl.extract.result import ExtractResult
-from etl.extract.snapshot import snapshot_file
+from etl.extract.snapshot import file_sha256, snapshot_file
 from etl.stages.context import RunContext
 
 logger = logging.getLogger(__name__)
 
-_CHECKSUM_CHUNK = 8 * 1024 * 1024
 ROW_GROUP_ROWS = 65_536
 # Clean files written in the order the transform sorts them in: its sort then finds the
 # rows in order and copies nothing (at 1M articles, 1 GB of abstracts).
@@ -72,14 +70,6 @@ class SourceOutcome:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHECKSUM_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def as_read_from(result: ExtractResult, path: Path) -> ExtractResult:

@@ -9,11 +9,14 @@ import Prefect.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from etl.stages.context import RunContext
-from etl.stages.extract import SourceOutcome
 from etl.stages.summary import RunSummary, StageOutcome
+
+if TYPE_CHECKING:
+    # The extract stage imports pandas and pyarrow; the seams only name its record.
+    from etl.stages.extract import SourceOutcome
 
 T = TypeVar("T")
 

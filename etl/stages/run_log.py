@@ -1,4 +1,4 @@
-"""The run's own record: `etl_run` (one row per run) and `etl_rejected_row`.
+"""The run's own record: `etl_run`, one row per run (its rejected rows: rejected_rows.py).
 
 Written outside the publish transaction on purpose: a failed run must leave its trace
 (status, error, rejects) even though the published tables stay as they were.
@@ -11,36 +11,20 @@ run marks `crashed` the `running` rows whose lock nobody holds any more.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import create_engine, delete, func, insert, pool, select, update
 from sqlalchemy.engine import Connection
 
 from etl.stages.context import RunContext
-from etl.stages.extract import SourceOutcome
 from etl.stages.summary import RunSummary
 from etl.warehouse.locks import run_lock_is_free, take_run_lock
 from etl.warehouse.migrate import upgrade
-from etl.warehouse.schema import etl_rejected_row, etl_run
-from etl.warehouse.write import copy_batches
+from etl.warehouse.schema import etl_run
 
 logger = logging.getLogger(__name__)
-
-_REJECTED_TARGET = f"{etl_rejected_row.schema}.{etl_rejected_row.name}"
-_REJECTED_COLUMNS = [
-    "run_id",
-    "source",
-    "file",
-    "row_number",
-    "column_name",
-    "reason",
-    "message",
-    "raw",
-]
 
 
 @contextmanager
@@ -142,33 +126,6 @@ def prune_run_log(url: str, ctx: RunContext) -> int:
         "event=run_log_pruned run_id=%s runs=%d older_than_days=%d", ctx.run_id, pruned, days
     )
     return pruned
-
-
-def _rejected_batch(ctx: RunContext, outcome: SourceOutcome) -> pa.Table:
-    table = pq.read_table(outcome.rejected_path)
-    rows = table.num_rows
-    return pa.table(
-        {
-            "run_id": pa.array([ctx.run_id] * rows, pa.string()),
-            "source": table["source"].cast(pa.string()),
-            "file": table["file"].cast(pa.string()),
-            "row_number": table["row_number"].cast(pa.int64()),
-            "column_name": table["column"].cast(pa.string()),
-            "reason": table["reason"].cast(pa.string()),
-            "message": table["message"].cast(pa.string()),
-            "raw": table["raw"].cast(pa.string()),
-        }
-    )
-
-
-def record_rejected_rows(url: str, ctx: RunContext, outcomes: Mapping[str, SourceOutcome]) -> int:
-    batches = [_rejected_batch(ctx, o) for o in outcomes.values() if o.rejected]
-    if not batches:
-        return 0
-    with _transaction(url) as conn:
-        rows = copy_batches(conn, _REJECTED_TARGET, _REJECTED_COLUMNS, iter(batches), fmt="csv")
-    logger.info("event=rejected_rows_recorded run_id=%s rows=%d", ctx.run_id, rows)
-    return rows
 
 
 def unknown_technologies(summary: RunSummary) -> dict[str, int] | None:

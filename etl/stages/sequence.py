@@ -14,10 +14,7 @@ import time
 
 from etl.config.settings import SOURCE_NAMES
 from etl.stages import archive, run_log, unchanged
-from etl.stages import load as load_stage
-from etl.stages import transform as transform_stage
 from etl.stages.context import RunContext
-from etl.stages.extract import check_rejected_ratio
 from etl.stages.protocols import Reporter, StageCaller
 from etl.stages.summary import RunSummary, StageOutcome
 
@@ -87,6 +84,13 @@ def _skipped(ctx: RunContext, caller: StageCaller, summary: RunSummary) -> bool:
 def _run_stages(
     ctx: RunContext, caller: StageCaller, reporter: Reporter, summary: RunSummary
 ) -> None:
+    # Imported when the stages run: pandas, pyarrow and Great Expectations take seconds to
+    # import (more than the rest of an unchanged night, which needs none of them).
+    from etl.stages import load as load_stage  # noqa: PLC0415
+    from etl.stages import transform as transform_stage  # noqa: PLC0415
+    from etl.stages.extract import check_rejected_ratio  # noqa: PLC0415
+    from etl.stages.rejected_rows import record_rejected_rows  # noqa: PLC0415
+
     url = ctx.settings.require_warehouse_url()
     started = time.perf_counter()
     outcomes = caller.extract_all(ctx, SOURCE_NAMES)
@@ -98,7 +102,7 @@ def _run_stages(
         rows={name: outcome.loaded for name, outcome in outcomes.items()},
     )
     summary.sources = {name: outcome.as_dict() for name, outcome in outcomes.items()}
-    run_log.record_rejected_rows(url, ctx, outcomes)
+    record_rejected_rows(url, ctx, outcomes)
     reporter.extraction(outcomes)
     for outcome in outcomes.values():
         check_rejected_ratio(outcome, ctx.settings.validation.max_rejected_ratio)

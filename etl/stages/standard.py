@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from etl.config.settings import Settings
 from etl.stages.context import RunContext, new_run_context
-from etl.stages.extract import SourceOutcome, extract_source
 from etl.stages.protocols import Reporter, StageCaller, StageWrapper
 from etl.stages.sequence import run_pipeline
 from etl.stages.summary import RunSummary, StageOutcome
+
+if TYPE_CHECKING:
+    from etl.stages.extract import SourceOutcome
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -19,6 +21,9 @@ T = TypeVar("T")
 
 class DirectCaller:
     def extract_all(self, ctx: RunContext, sources: tuple[str, ...]) -> dict[str, SourceOutcome]:
+        # Imported when the stages run (see etl.stages.sequence._run_stages).
+        from etl.stages.extract import extract_source  # noqa: PLC0415
+
         return {source: extract_source(ctx, source) for source in sources}
 
     def call(self, stage: str, name: str, func: Callable[..., T], *args: Any) -> T:

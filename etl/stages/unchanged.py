@@ -48,8 +48,8 @@ from sqlalchemy.engine import Connection
 import etl
 from etl.config.settings import SOURCE_NAMES
 from etl.extract.paths import resolve_source_path
+from etl.extract.snapshot import file_sha256
 from etl.stages.context import RunContext
-from etl.stages.extract import file_sha256
 from etl.stages.summary import RunSummary
 from etl.warehouse.generation import publish_generation
 from etl.warehouse.migrate import head_revision
@@ -116,8 +116,8 @@ def source_paths(ctx: RunContext) -> dict[str, Path]:
     }
 
 
-def fingerprint(ctx: RunContext) -> dict[str, Any]:
-    """What the run's result depends on besides the bytes of its input files."""
+def fingerprint(ctx: RunContext, paths: dict[str, Path]) -> dict[str, Any]:
+    """What the run's result depends on besides the bytes of its input files at `paths`."""
     settings = ctx.settings
     years = {
         column: [bound.minimum, bound.maximum]
@@ -136,7 +136,7 @@ def fingerprint(ctx: RunContext) -> dict[str, Any]:
             }
         ),
         "year_ranges": years,
-        "files": {name: str(path) for name, path in source_paths(ctx).items()},
+        "files": {name: str(path) for name, path in paths.items()},
         "skip_validation": ctx.skip_validation,
         "allow_shrink": ctx.allow_shrink,
     }
@@ -168,7 +168,9 @@ def _last_completed(conn: Connection, ctx: RunContext) -> Any:
     ).first()
 
 
-def _compare(ctx: RunContext, conn: Connection, printed: dict[str, Any]) -> Verdict:
+def _compare(
+    ctx: RunContext, conn: Connection, paths: dict[str, Path], printed: dict[str, Any]
+) -> Verdict:
     def differs(reason: str, detail: str, **more: Any) -> Verdict:
         return Verdict(False, reason, detail, printed, **more)
 
@@ -194,7 +196,7 @@ def _compare(ctx: RunContext, conn: Connection, printed: dict[str, Any]) -> Verd
         )
     recorded = last.input_checksums or {}
     inputs: dict[str, dict[str, str]] = {}
-    for source, path in source_paths(ctx).items():
+    for source, path in paths.items():
         try:
             before = _stat(path)
             sha256 = file_sha256(path)
@@ -222,9 +224,10 @@ def _compare(ctx: RunContext, conn: Connection, printed: dict[str, Any]) -> Verd
 def check_unchanged(ctx: RunContext) -> Verdict:
     """Whether this run may skip its stages, and why (the stage function of the check)."""
     started = time.perf_counter()
-    printed = fingerprint(ctx)
+    paths = source_paths(ctx)
+    printed = fingerprint(ctx, paths)
     with _connection(ctx) as conn:
-        verdict = _compare(ctx, conn, printed)
+        verdict = _compare(ctx, conn, paths, printed)
     logger.info(
         "event=unchanged_check run_id=%s unchanged=%s %s seconds=%.2f",
         ctx.run_id,
