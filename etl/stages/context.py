@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+
+from sqlalchemy import create_engine, pool
+from sqlalchemy.engine import Connection
 
 from etl.config.settings import Settings
 from etl.config.year_ranges import YearRanges, year_ranges
@@ -65,3 +70,14 @@ def new_run_context(
         allow_shrink=allow_shrink,
         full_refresh=full_refresh,
     )
+
+
+@contextmanager
+def warehouse_connection(ctx: RunContext) -> Iterator[Connection]:
+    """A connection of its own to the run's warehouse; its engine is disposed after."""
+    engine = create_engine(ctx.settings.require_warehouse_url(), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()

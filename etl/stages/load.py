@@ -20,12 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, pool
-from sqlalchemy.engine import Connection
-
 from etl.errors import DataQualityError
 from etl.quality.validate import run_quality
-from etl.stages.context import RunContext
+from etl.stages.context import RunContext, warehouse_connection
 from etl.stages.extract import SourceOutcome
 from etl.stages.protocols import Reporter, StageCaller
 from etl.stages.summary import RunSummary, StageOutcome
@@ -50,16 +47,6 @@ FACT_NAMES = frozenset(table.name for table in FACTS)
 
 
 @contextmanager
-def _connection(ctx: RunContext) -> Iterator[Connection]:
-    engine = create_engine(ctx.settings.require_warehouse_url(), poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
-
-
-@contextmanager
 def run_lock(ctx: RunContext) -> Iterator[None]:
     """Hold the load lock from the write to the end of publish, on a connection of its own.
 
@@ -67,7 +54,7 @@ def run_lock(ctx: RunContext) -> Iterator[None]:
     (its task retries).
     """
     with (
-        _connection(ctx) as conn,
+        warehouse_connection(ctx) as conn,
         hold_session_lock(conn, LOAD_LOCK, ctx.settings.stages.load.timeout_seconds),
     ):
         yield
@@ -110,7 +97,7 @@ def write_staging(ctx: RunContext, transformed: StageOutcome) -> StageOutcome:
     started = time.perf_counter()
     revision = upgrade(ctx.settings.require_warehouse_url())
     inputs = {name: Path(path) for name, path in transformed.paths.items()}
-    with _connection(ctx) as conn, conn.begin():
+    with warehouse_connection(ctx) as conn, conn.begin():
         rows = write_staged(conn, inputs)
     outcome = StageOutcome(
         "load", time.perf_counter() - started, rows, details={"revision": revision}
@@ -131,7 +118,7 @@ def audit_staging(
         max_shrink_ratio=ctx.settings.validation.max_shrink_ratio,
         allow_shrink=ctx.allow_shrink,
     )
-    with _connection(ctx) as conn:
+    with warehouse_connection(ctx) as conn:
         builtin = run_audit(conn, [*builtin_checks(TABLES), guard], raise_on_error=False)
     report = run_quality(
         ctx.settings,
@@ -205,7 +192,7 @@ def publish_staging(ctx: RunContext, progress: Progress | None = None) -> StageO
             progress(100.0 * len(done) / len(names))
 
     generation: list[int] = []
-    with _connection(ctx) as conn:
+    with warehouse_connection(ctx) as conn:
         counts = publish(
             conn,
             names,

@@ -24,8 +24,8 @@ version number does not say. `--full-refresh` (flow parameter `full_refresh`) ru
 whole pipeline anyway.
 
 Cheapest comparisons first; the first difference ends the check. On a night whose files
-changed, the check costs what it hashes before the first file that differs (the whole
-run then reads them again, from the page cache).
+changed, the check costs what it hashes before the first file that differs, smallest
+file first (the whole run then reads them again, from the page cache).
 """
 
 from __future__ import annotations
@@ -36,20 +36,18 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, literal, pool, select
+from sqlalchemy import insert, literal, select
 from sqlalchemy.engine import Connection
 
 import etl
 from etl.config.settings import SOURCE_NAMES
 from etl.extract.paths import resolve_source_path
 from etl.extract.snapshot import file_sha256
-from etl.stages.context import RunContext
+from etl.stages.context import RunContext, warehouse_connection
 from etl.stages.summary import RunSummary
 from etl.warehouse.generation import publish_generation
 from etl.warehouse.migrate import head_revision
@@ -147,14 +145,8 @@ def _stat(path: Path) -> tuple[int, int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
-@contextmanager
-def _connection(ctx: RunContext) -> Iterator[Connection]:
-    engine = create_engine(ctx.settings.require_warehouse_url(), poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else -1
 
 
 def _last_completed(conn: Connection, ctx: RunContext) -> Any:
@@ -196,7 +188,8 @@ def _compare(
         )
     recorded = last.input_checksums or {}
     inputs: dict[str, dict[str, str]] = {}
-    for source, path in paths.items():
+    # Smallest first: a changed small file is found before the big one is read.
+    for source, path in sorted(paths.items(), key=lambda item: _size(item[1])):
         try:
             before = _stat(path)
             sha256 = file_sha256(path)
@@ -226,7 +219,7 @@ def check_unchanged(ctx: RunContext) -> Verdict:
     started = time.perf_counter()
     paths = source_paths(ctx)
     printed = fingerprint(ctx, paths)
-    with _connection(ctx) as conn:
+    with warehouse_connection(ctx) as conn:
         verdict = _compare(ctx, conn, paths, printed)
     logger.info(
         "event=unchanged_check run_id=%s unchanged=%s %s seconds=%.2f",
@@ -247,11 +240,11 @@ def skip_run(ctx: RunContext, verdict: Verdict, summary: RunSummary) -> None:
     summary.sources = {
         source: {
             **{key: counts.get(source, {}).get(key, 0) for key in _COUNT_KEYS},
-            **entry,
+            **verdict.inputs[source],
             # The archive reads the original: it has the bytes this run hashed.
-            "read_from": entry["file"],
+            "read_from": verdict.inputs[source]["file"],
         }
-        for source, entry in verdict.inputs.items()
+        for source in SOURCE_NAMES
     }
     summary.table_counts = dict(verdict.inherited["table_counts"] or {})
     summary.table_checksums = dict(verdict.inherited["table_checksums"] or {})
@@ -262,7 +255,7 @@ def skip_run(ctx: RunContext, verdict: Verdict, summary: RunSummary) -> None:
         f"libraries, schema, settings and flags, and no write to the published tables "
         f"since ({verdict.detail})"
     )
-    with _connection(ctx) as conn, conn.begin():
+    with warehouse_connection(ctx) as conn, conn.begin():
         rejected = _copy_rejected_rows(conn, verdict.last_run_id or "", ctx.run_id)
     logger.info(
         "event=run_skipped run_id=%s reason=%s last_run_id=%s rejected_rows_copied=%d",

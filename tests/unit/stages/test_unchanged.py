@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import create_engine, pool, text
 
 from etl.config.settings import load_settings
+from etl.errors import SourceFileError
 from etl.stages.standard import run_standard
 from etl.stages.summary import RunSummary
 from etl.warehouse.schema import PUBLISHED_TABLES
+from tests.support.postgres import query_rows
 from tests.support.sample_files import COMPANIES, sample_copy
 
 pytestmark = pytest.mark.postgres
@@ -24,12 +26,12 @@ ROW_VERSIONS = " UNION ALL ".join(
 )
 
 
-def _rows(url: str, sql: str, **params: object) -> list[tuple]:
-    """The statement's rows, committed (a write by hand, as an operator would make it)."""
+def _commit(url: str, sql: str) -> None:
+    """One statement, committed: a write by hand, as an operator would make it."""
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.begin() as conn:
-            return [tuple(r) for r in conn.execute(text(sql), params)]
+            conn.execute(text(sql))
     finally:
         engine.dispose()
 
@@ -47,7 +49,7 @@ def _run_row(url: str, run_id: str) -> dict[str, object]:
 
 
 def _rejected(url: str, run_id: str) -> list[tuple]:
-    return _rows(
+    return query_rows(
         url,
         "SELECT source, file, row_number, column_name, reason, message, raw::text "
         "FROM warehouse.etl_rejected_row WHERE run_id = :id ORDER BY source, row_number",
@@ -69,7 +71,7 @@ def _reason(caplog: pytest.LogCaptureFixture) -> str:
 def test_a_second_run_on_the_same_files_is_skipped(warehouse, caplog) -> None:
     first = run_standard(load_settings())
     _assert_ran_fully(first)
-    versions = _rows(warehouse.url, ROW_VERSIONS)
+    versions = query_rows(warehouse.url, ROW_VERSIONS)
     checksums = warehouse.checksums()
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="etl"):
@@ -79,7 +81,7 @@ def test_a_second_run_on_the_same_files_is_skipped(warehouse, caplog) -> None:
     assert second.skipped_because.startswith(f"inputs_unchanged last_run_id={first.run_id}:")
     assert list(second.stages) == ["unchanged_check"]
     # Not one published row was written: same row versions, same content.
-    assert _rows(warehouse.url, ROW_VERSIONS) == versions
+    assert query_rows(warehouse.url, ROW_VERSIONS) == versions
     assert warehouse.checksums() == checksums
 
     recorded = _run_row(warehouse.url, second.run_id)
@@ -152,7 +154,7 @@ def test_a_manual_edit_of_a_published_table_is_not_skipped_over(warehouse, caplo
         "UPDATE warehouse.dim_company SET ticker = 'EDIT' "
         "WHERE company_key = (SELECT min(company_key) FROM warehouse.dim_company)"
     )
-    _rows(warehouse.url, f"WITH e AS ({edit} RETURNING 1) SELECT count(*) FROM e")
+    _commit(warehouse.url, edit)
     assert warehouse.checksums() != published
     with caplog.at_level(logging.INFO, logger="etl"):
         second = run_standard(load_settings())
@@ -182,10 +184,10 @@ def test_a_different_flag_is_not_skipped(warehouse, caplog) -> None:
 
 def test_a_failed_last_run_is_not_the_reference(warehouse, broken_raw_dir: Path) -> None:
     completed = run_standard(load_settings())
-    with pytest.raises(Exception, match="cik"):
+    with pytest.raises(SourceFileError, match="cik"):
         run_standard(load_settings(raw_dir=broken_raw_dir))
-    failed = _rows(warehouse.url, "SELECT run_id FROM warehouse.etl_run WHERE status = 'failed'")
-    assert len(failed) == 1
+    failed = "SELECT count(*) FROM warehouse.etl_run WHERE status = 'failed'"
+    assert warehouse.scalar(failed) == 1
     # The last completed run is the reference, never the failed one after it.
     third = run_standard(load_settings())
     assert third.skipped_because.startswith(f"inputs_unchanged last_run_id={completed.run_id}:")
@@ -196,16 +198,11 @@ def test_a_run_that_published_and_then_failed_is_not_skipped_over(warehouse, cap
     counter it moved keeps the next run from matching the completed run before it."""
     run_standard(load_settings())
     # What a publish by a run that then failed leaves: a committed write, a failed row.
-    _rows(
+    _commit(warehouse.url, "UPDATE warehouse.dim_technology SET display_name = display_name")
+    _commit(
         warehouse.url,
-        "WITH e AS (UPDATE warehouse.dim_technology SET display_name = display_name "
-        "RETURNING 1) SELECT count(*) FROM e",
-    )
-    _rows(
-        warehouse.url,
-        "WITH e AS (INSERT INTO warehouse.etl_run (run_id, mode, started_at, status) "
-        "VALUES ('published-then-failed', 'standard', now(), 'failed') RETURNING 1) "
-        "SELECT count(*) FROM e",
+        "INSERT INTO warehouse.etl_run (run_id, mode, started_at, status) "
+        "VALUES ('published-then-failed', 'standard', now(), 'failed')",
     )
     with caplog.at_level(logging.INFO, logger="etl"):
         second = run_standard(load_settings())
