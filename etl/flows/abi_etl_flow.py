@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prefect import flow, runtime, task
 from prefect.cache_policies import NO_CACHE
@@ -15,10 +15,12 @@ from etl.flows.artifacts import ArtifactReporter
 from etl.flows.hooks import FLOW_NAME, make_retry_condition, notify_flow_state
 from etl.logs import logger_level
 from etl.stages.context import RunContext, new_run_context
-from etl.stages.extract import SourceOutcome, extract_source
 from etl.stages.protocols import Reporter, StageCaller, StageWrapper
 from etl.stages.sequence import run_pipeline
 from etl.stages.summary import RunSummary
+
+if TYPE_CHECKING:
+    from etl.stages.extract import SourceOutcome
 
 T = TypeVar("T")
 
@@ -50,6 +52,9 @@ class TaskCaller:
         }
 
     def extract_all(self, ctx: RunContext, sources: tuple[str, ...]) -> dict[str, SourceOutcome]:
+        # Imported when the stages run (see etl.stages.sequence._run_stages).
+        from etl.stages.extract import extract_source  # noqa: PLC0415
+
         extract = task(extract_source, name="extract_source").with_options(
             task_run_name="extract_source-{source}",
             **self._options(self._settings.stages.extraction),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from prefect.artifacts import (
@@ -14,8 +14,10 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
-from etl.stages.extract import SourceOutcome
 from etl.stages.summary import RunSummary, StageOutcome
+
+if TYPE_CHECKING:
+    from etl.stages.extract import SourceOutcome
 
 EXTRACTION_KEY = "extraction-summary"
 TRANSFORMATION_KEY = "transformation-summary"
