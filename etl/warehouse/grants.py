@@ -57,7 +57,7 @@ def grant_bi_read_only(
 
 
 def assign_etl_owner(conn: Connection, role: str) -> None:
-    """Make `role` own the three schemas and every table, view and sequence in them.
+    """Make `role` own the three schemas and every table, view, sequence and function in them.
 
     The current user must be a member of `role` (or a superuser). Identity sequences
     follow their table's owner.
@@ -78,4 +78,19 @@ def assign_etl_owner(conn: Connection, role: str) -> None:
     kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW"}
     for schema, name, kind in rows:
         conn.execute(text(f"ALTER {kinds[kind]} {qi(schema)}.{qi(name)} OWNER TO {owner}"))
-    logger.info("event=etl_owner_assigned role=%s objects=%d", role, len(rows))
+    # The trigger functions too (migration 0005): the role then owns everything in its
+    # schemas, and DROP OWNED BY / REASSIGN OWNED take them with the schemas.
+    functions = (
+        conn.execute(
+            text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY(:schemas)"
+            ),
+            {"schemas": list(OWNED_SCHEMAS)},
+        )
+        .scalars()
+        .all()
+    )
+    for signature in functions:
+        conn.execute(text(f"ALTER FUNCTION {signature} OWNER TO {owner}"))
+    logger.info("event=etl_owner_assigned role=%s objects=%d", role, len(rows) + len(functions))

@@ -63,8 +63,10 @@ def _assert_ran_fully(summary: RunSummary) -> None:
     assert {"extraction", "transformation", "publish"} <= summary.stages.keys()
 
 
-def _reason(caplog: pytest.LogCaptureFixture) -> str:
-    (line,) = [r.getMessage() for r in caplog.records if "event=unchanged_check" in r.getMessage()]
+def _reason(caplog: pytest.LogCaptureFixture, run: RunSummary) -> str:
+    """The run's own `event=unchanged_check` line."""
+    start = f"event=unchanged_check run_id={run.run_id} "
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith(start)]
     return line
 
 
@@ -108,7 +110,7 @@ def test_a_second_run_on_the_same_files_is_skipped(warehouse, caplog) -> None:
         counts["rejected"] for counts in recorded["source_counts"].values()
     )
     messages = [r.getMessage() for r in caplog.records]
-    assert f"reason=inputs_unchanged last_run_id={first.run_id}" in _reason(caplog)
+    assert f"reason=inputs_unchanged last_run_id={first.run_id}" in _reason(caplog, second)
     assert any(
         m.startswith(f"event=run_skipped run_id={second.run_id} reason=inputs_unchanged")
         for m in messages
@@ -131,8 +133,8 @@ def test_a_changed_file_runs_fully(warehouse, tmp_path: Path, caplog) -> None:
     with caplog.at_level(logging.INFO, logger="etl"):
         second = run_standard(load_settings(raw_dir=raw))
     _assert_ran_fully(second)
-    assert "reason=input_changed" in _reason(caplog)
-    assert "source=biotech_companies" in _reason(caplog)
+    assert "reason=input_changed" in _reason(caplog, second)
+    assert "source=biotech_companies" in _reason(caplog, second)
     assert _run_row(warehouse.url, second.run_id)["skipped_because"] is None
 
 
@@ -141,7 +143,7 @@ def test_full_refresh_runs_fully_and_says_so(warehouse, caplog) -> None:
     with caplog.at_level(logging.INFO, logger="etl"):
         forced = run_standard(load_settings(), full_refresh=True)
     _assert_ran_fully(forced)
-    assert "reason=full_refresh" in _reason(caplog)
+    assert "reason=full_refresh" in _reason(caplog, forced)
     recorded = _run_row(warehouse.url, forced.run_id)
     assert recorded["full_refresh"] is True
     assert recorded["skipped_because"] is None
@@ -159,7 +161,7 @@ def test_a_manual_edit_of_a_published_table_is_not_skipped_over(warehouse, caplo
     with caplog.at_level(logging.INFO, logger="etl"):
         second = run_standard(load_settings())
     _assert_ran_fully(second)
-    assert "reason=warehouse_changed" in _reason(caplog)
+    assert "reason=warehouse_changed" in _reason(caplog, second)
     # The full run put the published tables back to what the files say.
     assert warehouse.checksums() == published
 
@@ -170,8 +172,8 @@ def test_a_changed_setting_is_not_skipped(warehouse, monkeypatch, caplog) -> Non
     with caplog.at_level(logging.INFO, logger="etl"):
         second = run_standard(load_settings())
     _assert_ran_fully(second)
-    assert "reason=fingerprint_changed" in _reason(caplog)
-    assert "changed=settings_sha256" in _reason(caplog)
+    assert "reason=fingerprint_changed" in _reason(caplog, second)
+    assert "changed=settings_sha256" in _reason(caplog, second)
 
 
 def test_a_different_flag_is_not_skipped(warehouse, caplog) -> None:
@@ -179,7 +181,7 @@ def test_a_different_flag_is_not_skipped(warehouse, caplog) -> None:
     with caplog.at_level(logging.INFO, logger="etl"):
         second = run_standard(load_settings(), skip_validation=True)
     _assert_ran_fully(second)
-    assert "changed=skip_validation" in _reason(caplog)
+    assert "changed=skip_validation" in _reason(caplog, second)
 
 
 def test_a_failed_last_run_is_not_the_reference(warehouse, broken_raw_dir: Path) -> None:
@@ -207,4 +209,4 @@ def test_a_run_that_published_and_then_failed_is_not_skipped_over(warehouse, cap
     with caplog.at_level(logging.INFO, logger="etl"):
         second = run_standard(load_settings())
     _assert_ran_fully(second)
-    assert "reason=warehouse_changed" in _reason(caplog)
+    assert "reason=warehouse_changed" in _reason(caplog, second)

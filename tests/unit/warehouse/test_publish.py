@@ -91,9 +91,9 @@ def test_first_publish_restores_every_key_and_constraint_validated(engine: Engin
         ).scalar()
     # c=CHECK, f=FOREIGN KEY, p=PRIMARY KEY, u=UNIQUE: as many as the migration created
     assert [tuple(r) for r in constraints] == [
-        ("c", 23, True),
+        ("c", 24, True),
         ("f", 10, True),
-        ("p", 10, True),
+        ("p", 11, True),
         ("u", 5, True),
     ]
     assert index == 1
@@ -207,7 +207,7 @@ def test_failure_during_first_publish_leaves_tables_empty_with_their_keys(
                 "ON n.oid = k.connamespace WHERE n.nspname = 'warehouse' AND contype <> 'c'"
             )
         ).scalar()
-    assert keys == 25
+    assert keys == 26
 
 
 def test_second_publisher_waits_for_the_advisory_lock_then_gives_up(
