@@ -77,7 +77,10 @@ def abi_etl_pipeline(
     raw_dir: str | None = None,
     skip_validation: bool = False,
     allow_shrink: bool = False,
+    after_flow_run_id: str | None = None,
 ) -> RunSummary:
+    """`after_flow_run_id`: set by a backfill (etl.deploy.backfill) to the flow run
+    before this one; this run loads only after that one completed."""
     settings = load_settings(config_path, raw_dir=raw_dir)
     ctx = new_run_context(
         settings,
@@ -85,6 +88,7 @@ def abi_etl_pipeline(
         skip_validation,
         flow_run_id=runtime.flow_run.id,
         allow_shrink=allow_shrink,
+        after_flow_run_id=after_flow_run_id,
     )
     caller: StageCaller = TaskCaller(settings)
     reporter: Reporter = ArtifactReporter()

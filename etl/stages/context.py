@@ -24,6 +24,9 @@ class RunContext:
     flow_run_id: str | None = None
     # Let the volume guard's finding through as a warning (an intended shrink).
     allow_shrink: bool = False
+    # A backfill's previous run (its flow run id): this run loads only after that one
+    # ended completed (etl.stages.previous_run), so the runs publish in their order.
+    after_flow_run_id: str | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -45,12 +48,21 @@ def new_run_context(
     settings: Settings,
     mode: Mode,
     skip_validation: bool = False,
+    *,
     flow_run_id: str | None = None,
     allow_shrink: bool = False,
+    after_flow_run_id: str | None = None,
 ) -> RunContext:
     started_at = datetime.now(UTC)
     # Sortable by time, unique across concurrent runs.
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     return RunContext(
-        run_id, settings, mode, skip_validation, started_at, flow_run_id, allow_shrink
+        run_id,
+        settings,
+        mode,
+        skip_validation,
+        started_at,
+        flow_run_id,
+        allow_shrink,
+        after_flow_run_id,
     )

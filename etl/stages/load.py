@@ -27,6 +27,7 @@ from etl.errors import DataQualityError
 from etl.quality.validate import run_quality
 from etl.stages.context import RunContext
 from etl.stages.extract import SourceOutcome
+from etl.stages.previous_run import wait_for_previous_run
 from etl.stages.protocols import Reporter, StageCaller
 from etl.stages.summary import RunSummary, StageOutcome
 from etl.warehouse.audit import builtin_checks, run_audit
@@ -84,8 +85,14 @@ def load_staged(
     """Write the transform's tables to staging, audit them, and publish them if they pass.
 
     `summary` records each step as soon as it ends, so a run stopped by its audit still
-    reports what the audit found.
+    reports what the audit found. A backfill run first waits for the run before it
+    (etl.stages.previous_run): the load lock alone would serialise the loads, but in
+    whatever order they reached it.
     """
+    if ctx.after_flow_run_id is not None:
+        summary.stages["previous_run"] = caller.call(
+            "load", "wait_for_previous_run", wait_for_previous_run, ctx
+        )
     with run_lock(ctx):
         written = caller.call("load", "write_staging", write_staging, ctx, transformed)
         summary.stages["load"] = written
