@@ -24,7 +24,6 @@ from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import Connection
 
 from etl.errors import DataQualityError
-from etl.quality.validate import run_quality
 from etl.stages.context import RunContext
 from etl.stages.extract import SourceOutcome
 from etl.stages.protocols import Reporter, StageCaller
@@ -122,6 +121,14 @@ def audit_staging(
 ) -> StageOutcome:
     """Built-in SQL checks and the volume guard always; the Great Expectations suites
     unless skipped."""
+    # Imported here, not at the top: Great Expectations (and the scipy and altair it pulls
+    # in) is most of the flow module's import time, which a triggered run pays before it is
+    # Running, and every `abi-etl` command would pay too. Only this stage needs it.
+    # Measured in the worker (`python -X importtime`, 2 cores, load 8): importing
+    # etl.flows.abi_etl_flow took 23-34 s with it, of which 15-16 s were
+    # great_expectations. docs/stack.md, "Trigger latency".
+    from etl.quality.validate import run_quality  # noqa: PLC0415
+
     started = time.perf_counter()
     guard = volume_check(
         loaded={name: outcome.loaded for name, outcome in outcomes.items()},
