@@ -19,7 +19,6 @@ from etl.cli.errors import one_line_errors
 from etl.config.settings import SOURCE_NAMES, load_settings
 from etl.errors import DataQualityError, EtlError
 from etl.logs import configure_logging
-from etl.quality.validate import run_quality
 from etl.stages.context import new_run_context
 from etl.stages.extract import extract_source
 from etl.stages.load import TABLES
@@ -54,6 +53,10 @@ def validate(
 ) -> None:
     """Exit 0 when no built-in check and no error-level expectation fails; print the
     summary as JSON."""
+    # Great Expectations takes seconds to import: only this command loads it, not
+    # every `abi-etl` command that imports the CLI.
+    from etl.quality.validate import run_quality  # noqa: PLC0415
+
     settings = load_settings(config)
     configure_logging(settings.log_level)
     url = settings.require_warehouse_url()

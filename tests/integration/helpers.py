@@ -131,11 +131,17 @@ def wait_for_terminal_state(
         time.sleep(3)
 
 
-def trigger_run(api: httpx.Client, raw_dir: str | None = None, tags: tuple[str, ...] = ()) -> str:
+def trigger_run(
+    api: httpx.Client,
+    raw_dir: str | None = None,
+    tags: tuple[str, ...] = (),
+    origin: str = "integration-test",
+) -> str:
     """Start a run of daily-etl now through the API (raw files from `raw_dir` in the
-    worker if given); return its flow run id."""
+    worker if given), tagged with `origin` (who started it) and `tags`; return its flow
+    run id. benchmarks/trigger.py triggers its runs through here too."""
     deployment = read_deployment(api)
-    body: dict[str, Any] = {"tags": ["integration-test", *tags]}
+    body: dict[str, Any] = {"tags": [origin, *tags]}
     if raw_dir is not None:
         body["parameters"] = {"raw_dir": raw_dir}
     created = api.post(f"/deployments/{deployment['id']}/create_flow_run", json=body)
