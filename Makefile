@@ -7,9 +7,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PUBLICATIONS ?= 100000
 BENCH_OUT ?= bench-results
+TRIGGER_RUNS ?= 5
 SAMPLE_DIR ?= data/sample
 
-.PHONY: help dev lint format test sample bench clean-venv
+.PHONY: help dev lint format test sample bench bench-trigger clean-venv
 
 include mk/stack.mk
 
@@ -41,6 +42,9 @@ sample: dev ## Regenerate the committed sample in data/sample (3,000 publication
 
 bench: dev ## Benchmark extract, transform and load at PUBLICATIONS rows (needs ABI_WAREHOUSE_URL)
 	$(BIN)/python -m benchmarks --publications $(PUBLICATIONS) --out $(BENCH_OUT)
+
+bench-trigger: dev ## Trigger daily-etl on the running stack TRIGGER_RUNS times; where trigger to Completed goes
+	$(BIN)/python -m benchmarks.trigger --runs $(TRIGGER_RUNS) --out $(BENCH_OUT)
 
 clean-venv: ## Remove the virtual environment
 	rm -rf $(VENV)

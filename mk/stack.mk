@@ -10,6 +10,10 @@
 #   FORCE=1       `make clean` and `make restore` without the prompt
 #   BACKUP_DIR    where `make backup` writes          (backups)
 #   FILE          the dump `make restore` loads       (required)
+#   RAW_DIRS      snapshots `make backfill` loads, in order, as the workers see them
+#   REMOTE_PROJECT  Compose project of the remote workers   (abi-etl-workers)
+#   REMOTE_ENV      their variables (deploy/worker.env; without it: this machine's stack)
+#   REMOTE_HEALTH_PORT  their health port on this machine, without REMOTE_ENV (18081)
 
 COMPOSE ?= docker compose
 STACK_ENV ?= .env
@@ -34,7 +38,7 @@ STACK_SECRETS := PREFECT_AUTH_PASSWORD PREFECT_DB_PASSWORD WAREHOUSE_ADMIN_PASSW
 STACK_NOENV := $(if $(wildcard $(STACK_ENV)),,env $(foreach s,$(STACK_SECRETS),$(s)=unused))
 
 .PHONY: up deploy status run logs ps down clean psql test-integration stack-env stack-build \
-	stack-wait backup restore
+	stack-wait backup restore backfill remote-workers-up remote-workers-down
 
 # Generated passwords always hold @ / : % # and $ (and a %xx escape that a careless URL
 # decoder would turn into a letter), so every stack, CI's included, proves that no URL,
@@ -174,6 +178,40 @@ status: ## Show the work pool, workers, deployment and last runs (abi-etl status
 run: stack-env ## Run "ABI ETL Pipeline/daily-etl" now and follow it; fails unless it ends Completed
 	$(COMPOSE) run --rm --no-deps -T register \
 		prefect deployment run "$(STACK_DEPLOYMENT)" --watch --watch-timeout $(RUN_TIMEOUT)
+
+RAW_DIRS ?=
+
+backfill: stack-env ## Load RAW_DIRS="/data/raw/a /data/raw/b ..." in order, spread over the workers (fails unless all complete)
+	@[ -n "$(strip $(RAW_DIRS))" ] || { echo "stack: RAW_DIRS is required: make backfill RAW_DIRS=\"/data/raw/2026-11-30 /data/raw/2026-12-01\"" >&2; exit 2; }
+	$(COMPOSE) run --rm --no-deps -T register abi-etl backfill \
+		$(foreach dir,$(RAW_DIRS),--raw-dir $(dir)) --timeout $(RUN_TIMEOUT)
+
+# Workers on another machine: deploy/worker.compose.yml as a Compose project of its own.
+# With REMOTE_ENV (copied from deploy/worker.env.example) they join the server it names.
+# Without it they join THIS machine's stack as a second machine would, through the ports
+# the stack publishes on 127.0.0.1 (host networking: see the compose file's header).
+REMOTE_PROJECT ?= abi-etl-workers
+REMOTE_ENV ?= deploy/worker.env
+REMOTE_HEALTH_PORT ?= 18081
+# Teardown needs no variables: Compose only wants the required ones non-empty to parse.
+REMOTE_NOENV = $(if $(wildcard $(REMOTE_ENV))$(wildcard $(STACK_ENV)),,env PREFECT_AUTH_PASSWORD=unused \
+	ABI_WAREHOUSE_ETL_PASSWORD=unused)
+REMOTE_COMPOSE = $(if $(wildcard $(REMOTE_ENV)),,env \
+	ABI_REMOTE_PREFECT_API_URL=http://127.0.0.1:$(call stack_var,PREFECT_PORT,4200)/api \
+	ABI_REMOTE_WAREHOUSE_HOST=127.0.0.1 \
+	ABI_REMOTE_WAREHOUSE_PORT=$(call stack_var,WAREHOUSE_PORT,15432) \
+	ABI_PUBLIC_URL=$(call stack_var,ABI_PUBLIC_URL,http://localhost:$(call stack_var,PREFECT_PORT,4200)) \
+	ABI_WORKER_NETWORK_MODE=host ABI_WORKER_HEALTH_PORT=$(REMOTE_HEALTH_PORT)) \
+	$(COMPOSE) -p $(REMOTE_PROJECT) --project-directory . -f deploy/worker.compose.yml \
+	--env-file $(or $(wildcard $(REMOTE_ENV)),$(wildcard $(STACK_ENV)),/dev/null)
+
+remote-workers-up: ## Start the workers of deploy/worker.compose.yml (REMOTE_ENV, else against this stack) and wait until healthy
+	@[ -f "$(REMOTE_ENV)" ] || [ -f "$(STACK_ENV)" ] \
+		|| { echo "stack: neither $(REMOTE_ENV) (cp deploy/worker.env.example) nor $(STACK_ENV) (make up)" >&2; exit 2; }
+	$(REMOTE_COMPOSE) up -d --wait --wait-timeout $(STACK_TIMEOUT)
+
+remote-workers-down: ## Stop and remove the remote workers' containers and volumes (project REMOTE_PROJECT)
+	$(REMOTE_NOENV) $(REMOTE_COMPOSE) down --volumes --remove-orphans
 
 logs: ## Follow the services' logs (SERVICE=worker for one service)
 	$(STACK_NOENV) $(COMPOSE) logs -f --tail=200 $(SERVICE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from etl.cli.backfill_cmd import backfill
 from etl.cli.config_cmd import config_app
 from etl.cli.db_cmd import db_app
 from etl.cli.register_cmd import register
@@ -20,6 +21,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("run", help="Run the pipeline: extract, transform, load, validate, publish.")(run)
+app.command(
+    "backfill", help="Load several snapshots of the raw files in order, spread over the workers."
+)(backfill)
 app.command("sample", help="Write realistic, messy sample source files.")(sample)
 app.command("register", help="Register the work pool, deployments, notifications and automations.")(
     register

@@ -53,8 +53,8 @@ def validate(
 ) -> None:
     """Exit 0 when no built-in check and no error-level expectation fails; print the
     summary as JSON."""
-    # Imported here: pandas, pyarrow and Great Expectations take seconds to import, which
-    # every other command (`abi-etl run` on an unchanged night) would pay at start.
+    # Imported here: pandas, pyarrow and Great Expectations take seconds to import; only
+    # this command loads them, not every `abi-etl` command that imports the CLI.
     from etl.quality.validate import run_quality  # noqa: PLC0415
     from etl.stages.extract import extract_source  # noqa: PLC0415
 

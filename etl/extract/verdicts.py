@@ -97,8 +97,11 @@ def reject_repeated_keys(
     """
     key = list(key)
     compared = [name for name in data.columns if name not in {*key, *ignored}]
-    alive = data.loc[~rejects.mask]
-    involved = alive[alive.duplicated(subset=key, keep=False)]
+    # The key columns alone find the repeats; only their rows are then taken whole. Taking
+    # every accepted row first copied all of a million articles' text (11 of the pubmed
+    # extract's 56 s, pyinstrument, loaded machine) to keep a few hundred.
+    alive_keys = data.loc[~rejects.mask, key]
+    involved = data.loc[alive_keys.index[alive_keys.duplicated(keep=False).to_numpy()]]
     if involved.empty:
         return Repeats()
     frame = involved.reset_index()

@@ -77,13 +77,16 @@ class TaskCaller:
     on_failure=[notify_flow_state],
     on_crashed=[notify_flow_state],
 )
-def abi_etl_pipeline(
+def abi_etl_pipeline(  # noqa: PLR0917 (a flow's parameters are the deployment's, by name)
     config_path: str | None = None,
     raw_dir: str | None = None,
     skip_validation: bool = False,
     allow_shrink: bool = False,
     full_refresh: bool = False,
+    after_flow_run_id: str | None = None,
 ) -> RunSummary:
+    """`after_flow_run_id`: set by a backfill (etl.deploy.backfill) to the flow run
+    before this one; this run loads only after that one completed."""
     settings = load_settings(config_path, raw_dir=raw_dir)
     ctx = new_run_context(
         settings,
@@ -92,6 +95,7 @@ def abi_etl_pipeline(
         flow_run_id=runtime.flow_run.id,
         allow_shrink=allow_shrink,
         full_refresh=full_refresh,
+        after_flow_run_id=after_flow_run_id,
     )
     caller: StageCaller = TaskCaller(settings)
     reporter: Reporter = ArtifactReporter()

@@ -14,6 +14,7 @@ Run ids start with a UTC timestamp, so sorting names sorts runs by start time.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -29,6 +30,8 @@ from etl.errors import EtlError
 logger = logging.getLogger(__name__)
 
 RUNS_DIR = "runs"
+# What os.link says when the archive is on another filesystem or one without hard links.
+_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP})
 FILES_DIR = "files"
 
 
@@ -43,14 +46,33 @@ def _blob_name(sha256: str, file_name: str) -> str:
     return f"{sha256}{Path(file_name).suffix.lower()}"
 
 
-def _store(source_file: Path, target: Path) -> bool:
-    """Copy `source_file` to `target` unless it is already there; True when copied."""
+def _store(source_file: Path, target: Path, *, private: bool) -> bool:
+    """Copy `source_file` to `target` unless it is already there; True when copied.
+
+    `private`: the file is the run's own copy, which nothing writes again."""
     if target.exists():
         return False
     partial = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(source_file, partial)
+    partial.unlink(missing_ok=True)
+    # On the same filesystem a second name for the run's private copy stores the blob
+    # without copying its bytes (780 MB at 1M articles); across filesystems (the stack's
+    # separate volumes) it is copied. A user's file is always copied: it may be rewritten
+    # in place, and a link would rewrite the archive with it.
+    if not (private and _linked(source_file, partial)):
+        shutil.copyfile(source_file, partial)
     # A crash mid-copy leaves a .partial file, never a truncated blob under a real name.
     os.replace(partial, target)
+    return True
+
+
+def _linked(source_file: Path, target: Path) -> bool:
+    """Hard-link `target` to `source_file`; False where the filesystem cannot."""
+    try:
+        os.link(source_file, target)
+    except OSError as error:
+        if error.errno in _NO_LINK:
+            return False
+        raise
     return True
 
 
@@ -75,7 +97,7 @@ def archive_inputs(
         path = Path(recorded["file"])
         read = Path(recorded.get("read_from") or path)
         blob = _blob_name(recorded["sha256"], path.name)
-        if _store(read, root / FILES_DIR / blob):
+        if _store(read, root / FILES_DIR / blob, private=read != path):
             report.copied.append(blob)
         entries[source] = {
             "file": path.name,

@@ -31,6 +31,9 @@ class RunContext:
     allow_shrink: bool = False
     # Run every stage even if the run could prove itself unchanged (etl.stages.unchanged).
     full_refresh: bool = False
+    # A backfill's previous run (its flow run id): this run loads only after that one
+    # ended completed (etl.stages.previous_run), so the runs publish in their order.
+    after_flow_run_id: str | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -56,6 +59,7 @@ def new_run_context(
     flow_run_id: str | None = None,
     allow_shrink: bool = False,
     full_refresh: bool = False,
+    after_flow_run_id: str | None = None,
 ) -> RunContext:
     started_at = datetime.now(UTC)
     # Sortable by time, unique across concurrent runs.
@@ -69,6 +73,7 @@ def new_run_context(
         flow_run_id=flow_run_id,
         allow_shrink=allow_shrink,
         full_refresh=full_refresh,
+        after_flow_run_id=after_flow_run_id,
     )
 
 

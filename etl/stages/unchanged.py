@@ -21,7 +21,8 @@ Not proven: writes made with the triggers disabled (`session_replication_role =
 replica`, ALTER TABLE ... DISABLE TRIGGER), DDL on the published tables (the schema
 revision only names what Alembic applied), and anything a dependency does that its
 version number does not say. `--full-refresh` (flow parameter `full_refresh`) runs the
-whole pipeline anyway.
+whole pipeline anyway; so does every run of a backfill (`after_flow_run_id`), whose
+previous run may not have published when it starts.
 
 Cheapest comparisons first; the first difference ends the check. On a night whose files
 changed, the check costs what it hashes before the first file that differs, smallest
@@ -168,6 +169,10 @@ def _compare(
 
     if ctx.full_refresh:
         return differs("full_refresh", "forced=--full-refresh")
+    if ctx.after_flow_run_id is not None:
+        # A backfill's run publishes after the one before it, which may not have
+        # published yet: comparing with the last completed run would be premature.
+        return differs("backfill", f"after_flow_run_id={ctx.after_flow_run_id}")
     last = _last_completed(conn, ctx)
     if last is None:
         return differs("no_completed_run", "")

@@ -165,3 +165,28 @@ def run_lock_is_free(conn: Connection, run_id: str) -> bool:
             {"namespace": RUN_LOCK_NAMESPACE, "run_id": run_id},
         ).scalar()
     )
+
+
+def wait_for_run_end(conn: Connection, run_id: str, timeout_s: float) -> None:
+    """Block until no session holds run `run_id`'s lock, i.e. that run has ended.
+
+    The wait is PostgreSQL's own (the caller is queued behind the holder and woken when
+    it lets go), under `lock_timeout`; the lock is taken at transaction level and so let
+    go again as soon as the caller's transaction ends. A wait that runs out is a
+    TransientError naming the run.
+    """
+    with conn.begin():
+        conn.execute(text(f"SET LOCAL lock_timeout = '{max(1, int(timeout_s * 1000))}ms'"))
+        started = time.perf_counter()
+        with naming_lock_waits(
+            f"lock=run run_id={run_id} problem=that run is still going", timeout_s
+        ):
+            conn.execute(
+                text(f"SELECT pg_advisory_xact_lock{_RUN_KEY}"),
+                {"namespace": RUN_LOCK_NAMESPACE, "run_id": run_id},
+            )
+    logger.info(
+        "event=run_end_awaited run_id=%s waited_seconds=%.2f",
+        run_id,
+        time.perf_counter() - started,
+    )

@@ -67,6 +67,9 @@ def test_deployment_runs_the_code_baked_into_the_image(deployment: dict[str, Any
         "allow_shrink": False,
         "full_refresh": False,
     }
+    # The engine is started directly, without Prefect's supervisor interpreter in front
+    # of it (deploy/prefect.yaml; docs/stack.md, "Trigger latency").
+    assert deployment["job_variables"] == {"command": "python -m prefect.engine"}
 
 
 def test_work_pool_is_a_process_pool(api: httpx.Client) -> None:

@@ -304,8 +304,8 @@ def sample_files() -> dict[str, bytes]:
     }
 
 
-def companies_with_revenues_raised(tmp_path: Path) -> bytes:
-    """The sample's companies file with every numeric revenue raised by one: the same
+def companies_with_revenues_raised(tmp_path: Path, by: int = 1) -> bytes:
+    """The sample's companies file with every numeric revenue raised by `by`: the same
     rows and keys (so the same counts), other values in fact_financial."""
     path = tmp_path / COMPANIES
     shutil.copyfile(SAMPLE_DIR / COMPANIES, path)
@@ -313,7 +313,7 @@ def companies_with_revenues_raised(tmp_path: Path) -> bytes:
     frame = pd.read_csv(path, encoding_errors="surrogateescape", skip_blank_lines=False, **options)
     revenues = pd.to_numeric(frame["Revenues"], errors="coerce")
     raised = revenues.notna()
-    frame.loc[raised, "Revenues"] = (revenues[raised] + 1).map(repr)
+    frame.loc[raised, "Revenues"] = (revenues[raised] + by).map(repr)
     frame.to_csv(path, index=False, errors="surrogateescape")
     return path.read_bytes()
 

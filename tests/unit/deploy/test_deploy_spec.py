@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from etl.config.settings import load_settings
+from etl.deploy.backfill import BACKFILL_DEPLOYMENT
 from etl.deploy.errors import DeploySpecError
 from etl.deploy.spec import load_deployment_specs, scheduled_spec
 
@@ -31,8 +32,21 @@ def test_prefect_file_has_no_build_or_push_and_a_pull_step() -> None:
     assert data["pull"] == [
         {"prefect.deployments.steps.set_working_directory": {"directory": "/opt/abi-etl"}}
     ]
-    [deployment] = data["deployments"]
-    assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
+    assert [d["name"] for d in data["deployments"]] == ["daily-etl", "backfill"]
+    daily = data["deployments"][0]
+    assert daily["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
+
+
+def test_the_backfill_deployment_runs_the_same_flow_unscheduled_and_unlimited() -> None:
+    data = yaml.safe_load(PREFECT_FILE.read_text(encoding="utf-8"))
+    daily, backfill = data["deployments"]
+    assert f"{backfill['flow_name']}/{backfill['name']}" == BACKFILL_DEPLOYMENT
+    for key in ("flow_name", "entrypoint", "work_pool"):
+        assert backfill[key] == daily[key], key
+    # Run k+1 must start while run k loads: no schedule, no concurrency limit.
+    assert backfill["schedules"] == []
+    assert "concurrency_limit" not in backfill
+    assert backfill["parameters"]["after_flow_run_id"] is None
 
 
 def test_mismatch_is_refused_naming_the_key(tmp_path: Path) -> None:

@@ -108,3 +108,25 @@ def test_unwritable_archive_fails_naming_what_was_done(tmp_path: Path) -> None:
     trl = _source(tmp_path, "trl.csv", b"x\n")
     with pytest.raises(EtlError, match=r"stage=archive .*the warehouse was published"):
         archive_run(settings, "20261101T000000Z-a", {"trl": trl})
+
+
+def test_the_runs_own_copy_is_linked_and_a_users_file_is_copied(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, keep=7)
+    users = _source(tmp_path, "trl.csv", b"technology,year\nmrna,2030\n")
+    companies = _source(tmp_path, "companies.csv", b"cik,name\n1,a\n")
+    run_copy = tmp_path / "staging" / "run" / "companies.csv"
+    run_copy.parent.mkdir(parents=True)
+    run_copy.write_bytes(Path(companies["file"]).read_bytes())
+    archive_run(
+        settings,
+        "20261101T000000Z-a",
+        {"trl_predictions": users, "biotech_companies": {**companies, "read_from": str(run_copy)}},
+    )
+    files = settings.paths.archive_dir / "files"
+    linked = files / f"{companies['sha256']}.csv"
+    copied = files / f"{users['sha256']}.csv"
+    # The run's copy and the blob are one file; the user's file keeps its only name.
+    assert linked.stat().st_ino == run_copy.stat().st_ino
+    assert copied.stat().st_ino != Path(users["file"]).stat().st_ino
+    assert Path(users["file"]).stat().st_nlink == 1
+    assert copied.read_bytes() == b"technology,year\nmrna,2030\n"
