@@ -12,8 +12,10 @@ from sqlalchemy import create_engine, pool, text
 
 from etl.config.settings import load_settings
 from etl.errors import SourceFileError
+from etl.stages.context import new_run_context
 from etl.stages.standard import run_standard
 from etl.stages.summary import RunSummary
+from etl.stages.unchanged import check_unchanged
 from etl.warehouse.schema import PUBLISHED_TABLES
 from tests.support.postgres import query_rows
 from tests.support.sample_files import COMPANIES, sample_copy
@@ -210,3 +212,14 @@ def test_a_run_that_published_and_then_failed_is_not_skipped_over(warehouse, cap
         second = run_standard(load_settings())
     _assert_ran_fully(second)
     assert "reason=warehouse_changed" in _reason(caplog, second)
+
+
+def test_a_backfill_run_is_never_skipped(warehouse) -> None:
+    """Its previous run may not have published yet when it checks: it runs fully."""
+    run_standard(load_settings())
+    ctx = new_run_context(load_settings(), "prefect", after_flow_run_id="previous-flow-run")
+    verdict = check_unchanged(ctx)
+    assert (verdict.unchanged, verdict.reason) == (False, "backfill")
+    assert verdict.fingerprint  # recorded all the same, for the next night's comparison
+    plain = check_unchanged(new_run_context(load_settings(), "prefect"))
+    assert (plain.unchanged, plain.reason) == (True, "inputs_unchanged")
