@@ -88,6 +88,9 @@ run_step stack_clean fresh_stack
 run_step stack_build quiet_make stack-build
 run_step stack_up quiet_make up
 run_step test_integration quiet_make test-integration
+# Trigger to Completed on the committed sample, split into its phases, on the stack the
+# tests just used: the figure docs/stack.md ("Trigger latency") and the closing notes quote.
+run_step bench_trigger quiet_make bench-trigger TRIGGER_RUNS=3 BENCH_OUT=test-output/bench
 # The end state each fault test observed (tests/integration/faults), for the record.
 if [ -f test-output/faults.log ]; then
     sed 's/^/fault_record /' test-output/faults.log >&2
