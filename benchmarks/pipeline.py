@@ -156,7 +156,11 @@ def _flow_run(  # noqa: PLR0917 - private, called once
             scratch / "flow",
             logs,
             options.config,
-            extra_env={"PREFECT_API_URL": str(options.flow_api_url)},
+            # The client's own files (profiles, local logs) stay in the scratch folder.
+            extra_env={
+                "PREFECT_API_URL": str(options.flow_api_url),
+                "PREFECT_HOME": str(scratch / "flow" / "prefect_home"),
+            },
         )
         settle(make_url(server_url))
         return _run(display, env, FLOW_MODE, mode="flow")

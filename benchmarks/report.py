@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scenarios import RUN_OTHER, STARTUP, RunFigure
+from benchmarks.scenarios import EXIT, RUN_OTHER, STARTUP, RunFigure
 
 FLOOR = "raw_copy_floor"
 KEYED_FLOOR = "raw_copy_keyed"
@@ -41,13 +41,14 @@ BASELINE_LABELS = {
     TO_SQL: "baseline: pandas to_sql of the published rows",
 }
 STAGE_LABELS = {
+    STARTUP: "process start-up (interpreter, imports)",
     "extraction": "extraction (read, clean, Parquet)",
     "transformation": "transformation (star schema)",
     "load": "load (write staging)",
     "validation": "validation (SQL audit, suites)",
     "publish": "publish (+ table checksums)",
     RUN_OTHER: "the run's other work (run log, snapshot, archive)",
-    STARTUP: "process start-up (interpreter, imports)",
+    EXIT: "process exit (freeing memory, shutdown)",
 }
 
 

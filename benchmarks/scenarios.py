@@ -1,9 +1,10 @@
 """One production run per scenario, each in a process of its own (benchmarks/run_once.py).
 
 The seconds of a scenario are the process's wall time, from its start to its exit: what
-a user waits for `abi-etl run`, interpreter start and imports included. The run's own
-summary splits them: its stages (summary.stages), the rest of the run (run log, snapshot,
-archive: `run_seconds` minus the stages) and the process's start-up (imports).
+a user waits for `abi-etl run`, interpreter start, imports and exit included. The run's
+own figures split them: the process's start-up (interpreter, imports), its stages
+(summary.stages), the rest of the run (run log, snapshot, archive: `run_seconds` minus
+the stages), and the process's exit (freeing the run's memory, interpreter shutdown).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 # The breakdown's parts that are not stages of summary.stages.
 STARTUP = "startup"
 RUN_OTHER = "run_other"
+EXIT = "exit"
 
 
 @dataclass
@@ -30,6 +32,7 @@ class RunFigure:
     """A measured production run: wall seconds, its stages, rows published, peak RSS."""
 
     seconds: float
+    startup_seconds: float
     run_seconds: float
     stages: dict[str, float]
     stage_rows: dict[str, int]
@@ -39,13 +42,15 @@ class RunFigure:
     mode: str
 
     def breakdown(self) -> dict[str, float]:
-        """Every second of `seconds`: the stages, the run's other work, the start-up."""
+        """Every second of `seconds`: start-up, the stages, the run's other work, exit."""
         other = max(self.run_seconds - sum(self.stages.values()), 0.0)
-        return {**self.stages, RUN_OTHER: other, STARTUP: self.seconds - self.run_seconds}
+        end = self.seconds - self.startup_seconds - self.run_seconds
+        return {STARTUP: self.startup_seconds, **self.stages, RUN_OTHER: other, EXIT: end}
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "seconds": round(self.seconds, 2),
+            "startup_seconds": round(self.startup_seconds, 2),
             "run_seconds": round(self.run_seconds, 2),
             "stages": {name: round(s, 2) for name, s in self.stages.items()},
             "stage_rows": dict(self.stage_rows),
@@ -60,6 +65,7 @@ class RunFigure:
     def from_dict(cls, data: dict[str, Any]) -> RunFigure:
         return cls(
             seconds=data["seconds"],
+            startup_seconds=data["startup_seconds"],
             run_seconds=data["run_seconds"],
             stages=dict(data["stages"]),
             stage_rows=dict(data["stage_rows"]),
@@ -116,6 +122,7 @@ def run_scenario(env: RunEnvironment, name: str, mode: str = "standard") -> RunF
     summary = figures["summary"]
     figure = RunFigure(
         seconds=seconds,
+        startup_seconds=figures["startup_seconds"],
         run_seconds=figures["run_seconds"],
         stages={stage: s["seconds"] for stage, s in summary["stages"].items()},
         stage_rows={stage: sum(s["rows"].values()) for stage, s in summary["stages"].items()},

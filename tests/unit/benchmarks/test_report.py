@@ -20,6 +20,7 @@ STAGES = {"extraction": 1.0, "transformation": 0.5, "load": 1.5, "validation": 1
 def _run(seconds: float, run_seconds: float, rows: int = 1_000, rss: float = 500.0) -> RunFigure:
     return RunFigure(
         seconds=seconds,
+        startup_seconds=0.75,
         run_seconds=run_seconds,
         stages=dict(STAGES),
         stage_rows={"extraction": 900, "publish": rows},
@@ -70,8 +71,10 @@ def test_the_first_run_breaks_down_into_every_second(report: BenchReport) -> Non
     run = report.sizes[0].runs["first_run"]  # 7.0 s, of which 6.0 s in the run
 
     breakdown = run.breakdown()
-    assert breakdown["startup"] == pytest.approx(1.0)
+    assert list(breakdown) == ["startup", *STAGES, "run_other", "exit"]
+    assert breakdown["startup"] == pytest.approx(0.75)
     assert breakdown["run_other"] == pytest.approx(6.0 - sum(STAGES.values()))
+    assert breakdown["exit"] == pytest.approx(0.25)
     assert sum(breakdown.values()) == pytest.approx(run.seconds)
 
 
