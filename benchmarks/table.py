@@ -71,10 +71,17 @@ def render_markdown(report: BenchReport) -> str:
         return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
 
     align = ["---:" if header in NUMERIC else "---" for header in HEADERS]
+    title = [
+        "# `make bench`: the production run's scenarios against the raw COPY floor",
+        "",
+        "Written by `python -m benchmarks` (docs/warehouse.md, Performance, says what each"
+        " line measures); the plot: [bench.png](bench.png).",
+        "",
+    ]
     lines = [line(list(HEADERS)), line(align)]
     lines += [line(cells(row)) for row in report.rows()]
     notes = [f"- {text}" for text in (*LEGEND, machine_line(report))]
-    return "\n".join([*lines, "", *notes]) + "\n"
+    return "\n".join([*title, *lines, "", *notes]) + "\n"
 
 
 def machine_line(report: BenchReport) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.__main__ import write_outputs
+from benchmarks.render import render
 from benchmarks.report import BenchReport, SizeReport, StageFigure
 from benchmarks.scenarios import RunFigure
 from benchmarks.table import log_rows, render_markdown, render_text
@@ -147,3 +148,18 @@ def test_files_hold_the_report(report: BenchReport, tmp_path: Path) -> None:
     width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk comes first
     assert width > 500
     assert height > 300
+
+
+def test_render_writes_the_same_files_again_from_the_json(
+    report: BenchReport, tmp_path: Path
+) -> None:
+    write_outputs(report, tmp_path)
+    table = (tmp_path / "bench.md").read_text()
+    for name in ("bench.txt", "bench.md", "bench.png"):
+        (tmp_path / name).unlink()
+
+    render(tmp_path)
+
+    assert (tmp_path / "bench.md").read_text() == table
+    assert (tmp_path / "bench.txt").read_text() == render_text(report)
+    assert (tmp_path / "bench.png").read_bytes().startswith(PNG_SIGNATURE)
