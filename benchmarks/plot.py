@@ -47,13 +47,16 @@ def _series(report: BenchReport) -> dict[str, list[tuple[int, float]]]:
 def write_plot(report: BenchReport, path: Path) -> Path:
     figure = Figure(figsize=(10, 6.5), layout="constrained")
     axes = figure.add_subplot()
-    # Twenty distinct colours: the stages and scenarios outnumber the default ten.
-    axes.set_prop_cycle(color=colormaps["tab20"].colors)
+    # The scenarios in four strong colours, the breakdown's parts in the other twelve.
+    palette = colormaps["tab20"].colors
+    scenario_colours, stage_colours = iter(palette[0:8:2]), iter(palette[8:])
     runs = {RUN_LABELS[name].split(":")[0] for name in RUN_LABELS}
     for label, points in _series(report).items():
         xs, ys = zip(*points, strict=True)
-        width = 2.4 if label in runs else 1.2
-        axes.plot(xs, ys, marker="o", linewidth=width, label=label)
+        if label in runs:
+            axes.plot(xs, ys, marker="o", linewidth=2.4, color=next(scenario_colours), label=label)
+        else:
+            axes.plot(xs, ys, marker=".", linewidth=1.2, color=next(stage_colours), label=label)
     for name, style in ((FLOOR, "k--"), (KEYED_FLOOR, "k-."), (TO_SQL, "k:")):
         points = _baseline(report, name)
         if points:
