@@ -5,12 +5,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PUBLICATIONS ?= 100000
+# `make bench`: PubMed rows per size (one size is quicker: SIZES=10000), where the report
+# goes, and more options of `python -m benchmarks` (--no-to-sql, --no-flow, --small-change N).
+SIZES ?= 10000 100000 1000000
 BENCH_OUT ?= bench-results
+BENCH_FLAGS ?=
 TRIGGER_RUNS ?= 5
 SAMPLE_DIR ?= data/sample
 
-.PHONY: help dev lint format test sample bench bench-trigger clean-venv
+.PHONY: help dev lint format test sample bench bench-docs bench-trigger clean-venv
 
 include mk/stack.mk
 
@@ -40,8 +43,11 @@ test: dev ## Run the tests that need no running stack (PostgreSQL: ABI_TEST_DATA
 sample: dev ## Regenerate the committed sample in data/sample (3,000 publications)
 	$(BIN)/abi-etl sample --out $(SAMPLE_DIR)
 
-bench: dev ## Benchmark extract, transform and load at PUBLICATIONS rows (needs ABI_WAREHOUSE_URL)
-	$(BIN)/python -m benchmarks --publications $(PUBLICATIONS) --out $(BENCH_OUT)
+bench: dev ## Time the production run (first run, flow, unchanged night, small change) and raw COPY at SIZES; table, JSON, PNG in BENCH_OUT
+	$(BIN)/python -m benchmarks $(foreach size,$(SIZES),--size $(size)) --out $(BENCH_OUT) $(BENCH_FLAGS)
+
+bench-docs: ## Run `make bench` into docs/bench, the figures the README links (run it on an idle machine)
+	$(MAKE) bench BENCH_OUT=docs/bench
 
 bench-trigger: dev ## Trigger daily-etl on the running stack TRIGGER_RUNS times; where trigger to Completed goes
 	$(BIN)/python -m benchmarks.trigger --runs $(TRIGGER_RUNS) --out $(BENCH_OUT)

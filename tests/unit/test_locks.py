@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", re.MULTILINE)
 HASH = re.compile(r"--hash=(sha256:[0-9a-f]{64})")
-DEV_TOOLS = {"pytest", "pytest-timeout", "ruff", "selenium", "aiosmtpd"}
+DEV_TOOLS = {"pytest", "pytest-timeout", "ruff", "selenium", "aiosmtpd", "matplotlib"}
 
 
 def _pins(name: str) -> dict[str, tuple[str, frozenset[str]]]:

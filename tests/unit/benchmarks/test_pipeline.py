@@ -1,7 +1,9 @@
-"""`python -m benchmarks` on a tiny input: the figures are complete and describe the same rows.
+"""`python -m benchmarks` on a tiny input: every scenario runs the production path, the
+baselines copy the rows it published, and the report's files say so.
 
 Run as `make bench` runs it, from the checkout in a child process: the benchmarks are not
-installed, so the entry point must work from the repository root alone.
+installed, so the entry point must work from the repository root alone. No flow mode
+here (its Prefect server takes half a minute to start); tests/unit/flows run the flow.
 """
 
 import json
@@ -10,16 +12,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
+PUBLICATIONS = 400
+CHANGED, ADDED = 20, 20
+STAGES = {"extraction", "transformation", "load", "validation", "publish"}
 
 
-def test_bench_reports_every_stage_and_every_baseline(pg_url: str, tmp_path: Path) -> None:
+def test_bench_reports_every_scenario_and_baseline(pg_url: str, tmp_path: Path) -> None:
     out = tmp_path / "bench"
-    command = [sys.executable, "-m", "benchmarks", "--publications", "400", "--companies", "20"]
+    command = [sys.executable, "-m", "benchmarks", "--size", str(PUBLICATIONS)]
+    command += ["--companies", "20", "--no-flow", "--small-change", str(CHANGED + ADDED)]
     result = subprocess.run(
         [*command, "--out", str(out)],
         cwd=ROOT,
-        # A terminal, as Rich recognises one: the stages are drawn as bars on stderr.
+        # A terminal, as Rich recognises one: the measurements are drawn as bars on stderr.
         env={
             **os.environ,
             "ABI_WAREHOUSE_URL": pg_url,
@@ -33,23 +41,40 @@ def test_bench_reports_every_stage_and_every_baseline(pg_url: str, tmp_path: Pat
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    figures = json.loads((out / "bench-400.json").read_text())
-    assert json.loads(result.stdout) == figures
-    assert set(figures["stages"]) == {"extract", "transform", "load", "validate", "reload"}
-    assert set(figures["baselines"]) == {"raw_copy_floor", "raw_copy_keyed", "pandas_to_sql"}
-    assert figures["stages"]["extract"]["rows"] >= 400 + 100  # publications + TRL rows at least
-    # The baselines copy exactly the rows the load published.
-    loaded = figures["stages"]["load"]["rows"]
-    assert figures["baselines"]["raw_copy_floor"]["rows"] == loaded
-    assert figures["baselines"]["raw_copy_keyed"]["rows"] == loaded
-    assert figures["baselines"]["pandas_to_sql"]["rows"] == loaded
-    assert figures["load_over_raw_copy"] > 0
-    assert figures["load_over_raw_copy_keyed"] > 0
-    assert figures["stages"]["reload"]["rows"] == loaded
-    assert figures["reload_over_raw_copy"] > 0
-    assert figures["peak_rss_mb"] > 0
-    assert "bench=summary" in result.stderr
-    for bar in ("extract", "validate", "raw_copy_floor", f"{loaded:,} rows"):
+    report = json.loads((out / "bench.json").read_text())
+    (size,) = report["sizes"]
+    assert json.loads((out / f"bench-{PUBLICATIONS}.json").read_text())["runs"] == size["runs"]
+    runs = size["runs"]
+    assert set(runs) == {"first_run", "unchanged_night", "small_change"}
+    assert {run["status"] for run in runs.values()} == {"completed"}
+    first = runs["first_run"]
+    assert set(first["stages"]) == STAGES
+    assert sum(first["breakdown"].values()) == pytest.approx(first["seconds"], abs=0.05)
+    assert first["peak_rss_mb"] > 0
+    # The baselines copy exactly the rows the first run published; the same files again
+    # publish the same rows.
+    published = first["published_rows"]
+    assert published > PUBLICATIONS
+    assert {b["rows"] for b in size["baselines"].values()} == {published}
+    assert set(size["baselines"]) == {"raw_copy_floor", "raw_copy_keyed", "pandas_to_sql"}
+    assert runs["unchanged_night"]["published_rows"] == published
+    # Every added article loads (one clean PubMed row more each); the edited ones still do.
+    extracted = first["stage_rows"]["extraction"]
+    assert runs["small_change"]["stage_rows"]["extraction"] == extracted + ADDED
+    assert runs["small_change"]["published_rows"] > published
+    assert size["small_change"] == {"changed": CHANGED, "added": ADDED}
+    assert size["ratios"]["first_run_over_floor"] > 0
+    assert report["machine"]["nproc"] >= 1
+    # The printed table is the written one; the PNG is there.
+    assert (out / "bench.txt").read_text() == result.stdout
+    assert "first run: abi-etl run --no-prefect" in result.stdout
+    assert (out / "bench.png").read_bytes().startswith(b"\x89PNG")
+    assert "bench=first_run publications=400" in result.stderr
+    # Each run's own log stays beside the report, to see where its time went.
+    run_log = (out / "logs" / str(PUBLICATIONS) / "small_change.log").read_text()
+    assert "event=run_end" in run_log
+    assert "status=completed" in run_log
+    for bar in ("first_run", "raw_copy_floor", f"{published:,} rows"):
         assert bar in result.stderr, bar
 
 
