@@ -42,6 +42,7 @@ BASELINE_LABELS = {
 }
 STAGE_LABELS = {
     STARTUP: "process start-up (interpreter, imports)",
+    "unchanged_check": "unchanged check (fingerprint, write counter, input sha256)",
     "extraction": "extraction (read, clean, Parquet)",
     "transformation": "transformation (star schema)",
     "load": "load (write staging)",

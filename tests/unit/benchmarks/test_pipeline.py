@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 PUBLICATIONS = 400
 CHANGED, ADDED = 20, 20
-STAGES = {"extraction", "transformation", "load", "validation", "publish"}
+STAGES = {"unchanged_check", "extraction", "transformation", "load", "validation", "publish"}
 
 
 def test_bench_reports_every_scenario_and_baseline(pg_url: str, tmp_path: Path) -> None:
@@ -58,6 +58,8 @@ def test_bench_reports_every_scenario_and_baseline(pg_url: str, tmp_path: Path) 
     assert {b["rows"] for b in size["baselines"].values()} == {published}
     assert set(size["baselines"]) == {"raw_copy_floor", "raw_copy_keyed", "pandas_to_sql"}
     assert runs["unchanged_night"]["published_rows"] == published
+    # The same files again: the run proves nothing changed and runs no other stage.
+    assert set(runs["unchanged_night"]["stages"]) == {"unchanged_check"}
     # Every added article loads (one clean PubMed row more each); the edited ones still do.
     extracted = first["stage_rows"]["extraction"]
     assert runs["small_change"]["stage_rows"]["extraction"] == extracted + ADDED
