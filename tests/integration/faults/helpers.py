@@ -207,12 +207,6 @@ def flow_run_logs(api: httpx.Client, flow_run_id: str) -> list[str]:
     return [entry["message"] for entry in response.json()]
 
 
-def state_history(api: httpx.Client, flow_run_id: str) -> list[str]:
-    response = api.get("/flow_run_states/", params={"flow_run_id": flow_run_id})
-    response.raise_for_status()
-    return [state["name"] for state in response.json()]
-
-
 # ------------------------------------------------------------------- containers
 
 
