@@ -48,7 +48,7 @@ STAGE_LABELS = {
     "load": "load (write staging)",
     "validation": "validation (SQL audit, suites)",
     "publish": "publish (+ table checksums)",
-    RUN_OTHER: "the run's other work (run log, snapshot, archive)",
+    RUN_OTHER: "the run's other work (run log, stage imports, snapshot, archive)",
     EXIT: "process exit (freeing memory, shutdown)",
 }
 
